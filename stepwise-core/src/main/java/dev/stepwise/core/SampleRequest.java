@@ -1,0 +1,179 @@
+package dev.stepwise.core;
+
+import dev.stepwise.core.guidance.Conditions;
+import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.sampling.StepListener;
+import dev.stepwise.core.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything that decides a run's result: model, sampler and its parameters, scheduler (or an explicit
+ * sigma list), steps, denoise strength, guidance, conditioning, seed and batch. Build with
+ * {@link #builder(Model)}; defaults are euler / normal / 20 steps / cfg 1 / seed 0 / batch 1.
+ */
+public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
+                            String scheduler, Map<String, Object> schedulerParameters, double[] sigmas,
+                            int steps, double denoise, double cfg, boolean batchCondUncond,
+                            Conditions conditions, long seed, int batch, Tensor initialNoise,
+                            NoiseKind noise, StepListener listener) {
+
+    /** Where ancestral and SDE samplers get their per-step noise. */
+    public enum NoiseKind {
+        /** The seed's generator continued after the initial noise (torch.randn calls in sequence). */
+        SEQUENTIAL
+    }
+
+    public SampleRequest {
+        Objects.requireNonNull(model, "model");
+        samplerParameters = Map.copyOf(samplerParameters);
+        schedulerParameters = Map.copyOf(schedulerParameters);
+        sigmas = sigmas == null ? null : sigmas.clone();
+    }
+
+    public static Builder builder(Model model) {
+        return new Builder(model);
+    }
+
+    @Override
+    public double[] sigmas() {
+        return sigmas == null ? null : sigmas.clone();
+    }
+
+    public static final class Builder {
+        private final Model model;
+        private String sampler = "euler";
+        private final Map<String, Object> samplerParameters = new LinkedHashMap<>();
+        private String scheduler = "normal";
+        private final Map<String, Object> schedulerParameters = new LinkedHashMap<>();
+        private double[] sigmas;
+        private int steps = 20;
+        private double denoise = 1;
+        private double cfg = 1;
+        private boolean batchCondUncond = true;
+        private Conditioning positive = Conditioning.NONE;
+        private Conditioning negative = Conditioning.NONE;
+        private Conditions conditions;
+        private long seed;
+        private int batch = 1;
+        private Tensor initialNoise;
+        private NoiseKind noise = NoiseKind.SEQUENTIAL;
+        private StepListener listener = StepListener.NONE;
+
+        private Builder(Model model) {
+            this.model = model;
+        }
+
+        public Builder sampler(String name) {
+            sampler = name;
+            return this;
+        }
+
+        public Builder samplerParameter(String name, Object value) {
+            samplerParameters.put(name, value);
+            return this;
+        }
+
+        public Builder samplerParameters(Map<String, ?> values) {
+            samplerParameters.putAll(values);
+            return this;
+        }
+
+        public Builder scheduler(String name) {
+            scheduler = name;
+            return this;
+        }
+
+        public Builder schedulerParameter(String name, Object value) {
+            schedulerParameters.put(name, value);
+            return this;
+        }
+
+        public Builder schedulerParameters(Map<String, ?> values) {
+            schedulerParameters.putAll(values);
+            return this;
+        }
+
+        /** An explicit sigma list (decreasing, usually ending in 0); overrides scheduler and steps. */
+        public Builder sigmas(double... s) {
+            sigmas = s.clone();
+            return this;
+        }
+
+        public Builder steps(int n) {
+            steps = n;
+            return this;
+        }
+
+        public Builder denoise(double d) {
+            denoise = d;
+            return this;
+        }
+
+        public Builder cfg(double scale) {
+            cfg = scale;
+            return this;
+        }
+
+        /** Run cond and uncond as one network call of twice the batch (default true). */
+        public Builder batchCondUncond(boolean b) {
+            batchCondUncond = b;
+            return this;
+        }
+
+        public Builder prompt(Conditioning positive) {
+            this.positive = positive;
+            return this;
+        }
+
+        public Builder negative(Conditioning negative) {
+            this.negative = negative;
+            return this;
+        }
+
+        /** Per-row conditioning; overrides prompt/negative. */
+        public Builder conditions(Conditions c) {
+            conditions = c;
+            return this;
+        }
+
+        public Builder seed(long s) {
+            seed = s;
+            return this;
+        }
+
+        public Builder batch(int b) {
+            batch = b;
+            return this;
+        }
+
+        /** Standard-normal starting noise of shape [batch, sample shape...] instead of the seed's. */
+        public Builder initialNoise(Tensor t) {
+            initialNoise = t;
+            return this;
+        }
+
+        public Builder noise(NoiseKind kind) {
+            noise = kind;
+            return this;
+        }
+
+        public Builder listener(StepListener l) {
+            listener = l;
+            return this;
+        }
+
+        public SampleRequest build() {
+            Conditions c = conditions != null ? conditions : Conditions.of(positive, negative, batch);
+            return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, sigmas,
+                    steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, listener);
+        }
+    }
+
+    /** The step listener, never null. */
+    public StepListener listenerOrNone() {
+        return listener == null ? StepListener.NONE : listener;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.stepwise.core;
+
+import dev.stepwise.core.guidance.ClassifierFreeGuidance;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.noise.NoiseSampler;
+import dev.stepwise.core.noise.TorchGenerator;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.sampling.Sampler;
+import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.core.sampling.SamplingContext;
+import dev.stepwise.core.schedule.Scheduler;
+import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.core.schedule.Sigmas;
+import dev.stepwise.core.tensor.Tensor;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * The library's entry point: one call runs a {@link SampleRequest}.
+ *
+ * <pre>{@code
+ * var mixture = GaussianMixture.gaussian(new double[] {1, -1}, 0.5, 0.002, 80);
+ * SampleResult r = Stepwise.sample(SampleRequest.builder(mixture.model("gauss"))
+ *         .sampler("dpmpp_2m").scheduler("karras").steps(20).seed(42).batch(8).build());
+ * }</pre>
+ *
+ * <p>Noise: {@code torch.manual_seed(seed)} then {@code torch.randn(batch, *shape)} gives the starting
+ * noise (see {@link TorchGenerator}), scaled to the first sigma by the model's parameterisation; ancestral
+ * and SDE samplers then draw each step's noise as the next {@code torch.randn} of the same shape.
+ */
+public final class Stepwise {
+    private Stepwise() {
+    }
+
+    /**
+     * Runs the request.
+     *
+     * @throws IllegalArgumentException with one line naming the bad setting and what is allowed
+     */
+    public static SampleResult sample(SampleRequest r) {
+        Model model = r.model();
+        ModelSampling ms = model.sampling();
+        if (r.batch() < 1) {
+            throw new IllegalArgumentException("batch " + r.batch() + " must be at least 1");
+        }
+        SamplerInfo info = Samplers.get(r.sampler());
+        Sampler sampler = info.create(r.samplerParameters());
+        double[] sigmas = sigmasFor(r, info);
+        ClassifierFreeGuidance guidance = new ClassifierFreeGuidance(r.cfg(), r.batchCondUncond());
+
+        int[] shape = Tensor.batchShape(r.batch(), model.sampleShape());
+        TorchGenerator generator = new TorchGenerator(r.seed());
+        float[] noise = new float[r.batch() * model.sampleSize()];
+        if (r.initialNoise() != null) {
+            if (!Arrays.equals(r.initialNoise().shape(), shape)) {
+                throw new IllegalArgumentException("initial noise has shape " + Arrays.toString(r.initialNoise().shape())
+                        + " but the run needs " + Arrays.toString(shape));
+            }
+            System.arraycopy(r.initialNoise().data(), 0, noise, 0, noise.length);
+        } else {
+            generator.randn(noise);
+        }
+        float[] x = new float[noise.length];
+        ms.noiseScaling(sigmas[0], noise, null, x);
+
+        NoiseSampler stepNoise = NoiseSampler.sequential(generator);
+        SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
+        long start = System.nanoTime();
+        sampler.sample(ctx, x, sigmas);
+        ms.inverseNoiseScaling(sigmas[sigmas.length - 1], x);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        return new SampleResult(Tensor.wrap(x, shape), sigmas, ctx.calls(), elapsed);
+    }
+
+    /** The sigma list the request walks: the explicit list, or the scheduler's with denoise and the sampler's convention. */
+    public static double[] sigmasFor(SampleRequest r, SamplerInfo info) {
+        if (r.sigmas() != null) {
+            double[] s = r.sigmas();
+            Sigmas.check(s);
+            return s;
+        }
+        Scheduler scheduler = Schedulers.get(r.scheduler()).create(r.schedulerParameters());
+        return Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
+    }
+}

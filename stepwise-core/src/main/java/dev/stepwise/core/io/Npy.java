@@ -1,0 +1,141 @@
+package dev.stepwise.core.io;
+
+import dev.stepwise.core.tensor.Tensor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * NumPy's .npy format, version 1.0 (numpy.lib.format): little-endian float32 ({@code <f4}) in C order
+ * when writing; float32 or float64 of either byte order when reading.
+ */
+public final class Npy {
+    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=]?)([fi])(\\d+)'");
+    private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+    private Npy() {
+    }
+
+    /** Encodes a tensor as .npy bytes. */
+    public static byte[] encode(Tensor t) {
+        StringBuilder shape = new StringBuilder("(");
+        for (int i = 0; i < t.rank(); i++) {
+            shape.append(t.dim(i)).append(t.rank() == 1 ? "," : (i + 1 < t.rank() ? ", " : ""));
+        }
+        shape.append(')');
+        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+        int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+        int pad = (64 - unpadded % 64) % 64;
+        String header = dict + " ".repeat(pad) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 4 + header.length() + 4 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
+        b.put(header.getBytes(StandardCharsets.US_ASCII));
+        for (float v : t.data()) {
+            b.putFloat(v);
+        }
+        return b.array();
+    }
+
+    /** Writes atomically: a temporary file in the same folder, renamed into place when complete. */
+    public static void write(Tensor t, Path path) throws IOException {
+        writeAtomically(path, encode(t));
+    }
+
+    /** Writes bytes to path atomically (no half-written file is ever visible under that name). */
+    public static void writeAtomically(Path path, byte[] bytes) throws IOException {
+        Path abs = path.toAbsolutePath();
+        Path dir = abs.getParent();
+        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        try {
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                out.write(bytes);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public static Tensor read(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return read(in, path.toString());
+        }
+    }
+
+    /** Reads a float32 or float64 .npy (values converted to float32). */
+    public static Tensor read(InputStream in, String name) throws IOException {
+        byte[] all = in.readAllBytes();
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        for (byte m : MAGIC) {
+            if (b.remaining() == 0 || b.get() != m) {
+                throw new IOException(name + " is not a .npy file (bad magic)");
+            }
+        }
+        if (b.remaining() < 4) {
+            throw new IOException(name + " is truncated");
+        }
+        int major = b.get();
+        b.get();
+        int headerLen = major == 1 ? Short.toUnsignedInt(b.getShort()) : b.getInt();
+        if (headerLen < 0 || headerLen > b.remaining()) {
+            throw new IOException(name + " has a bad header length");
+        }
+        byte[] hb = new byte[headerLen];
+        b.get(hb);
+        String header = new String(hb, StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
+        if (!d.find() || !o.find() || !s.find()) {
+            throw new IOException(name + " has an unreadable .npy header: " + header.trim());
+        }
+        if (o.group(1).equals("True")) {
+            throw new IOException(name + " is in Fortran order; save it in C order (numpy.ascontiguousarray)");
+        }
+        String kind = d.group(2);
+        int width = Integer.parseInt(d.group(3));
+        if (!kind.equals("f") || (width != 4 && width != 8)) {
+            throw new IOException(name + " holds dtype " + d.group(1) + kind + width + "; only float32 and float64 are read");
+        }
+        ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        List<Integer> dims = new ArrayList<>();
+        for (String part : s.group(1).split(",")) {
+            if (!part.isBlank()) {
+                dims.add(Integer.parseInt(part.trim()));
+            }
+        }
+        if (dims.isEmpty()) {
+            throw new IOException(name + " holds a scalar; expected an array");
+        }
+        int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
+        long count = 1;
+        for (int v : shape) {
+            count *= v;
+        }
+        if (b.remaining() != count * width) {
+            throw new IOException(name + " should hold " + count + " values of " + width + " bytes but has "
+                    + b.remaining() + " bytes of data");
+        }
+        b.order(order);
+        float[] data = new float[(int) count];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = width == 4 ? b.getFloat() : (float) b.getDouble();
+        }
+        return Tensor.wrap(data, shape);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.stepwise.core.noise;
+
+/**
+ * A Gaussian generator that reproduces PyTorch's CPU generator: {@code torch.manual_seed(seed)} followed
+ * by {@code torch.randn(shape)} gives the same numbers (to float rounding of log/sin/cos) as
+ * {@link #randn(float[])} on an array of the same size. That is also what ComfyUI uses for a seed's
+ * initial noise, so a seed means the same starting noise here as there.
+ *
+ * <p>The engine is MT19937 (Matsumoto and Nishimura 1998) seeded with the low 32 bits of the seed.
+ * Float uniforms take the low 24 bits of one 32-bit draw; double uniforms the low 53 bits of two draws
+ * (high word first). Arrays of 16 or more values are filled as torch's {@code normal_fill}: all uniforms
+ * first, then Box-Muller on blocks of 16 (u1 = 1 - data[j], u2 = data[j + 8]), the last partial block
+ * being redone on 16 fresh uniforms; smaller arrays take one double Box-Muller pair per two values, the
+ * sine half cached for the next call.
+ */
+public final class TorchGenerator {
+    private static final int N = 624;
+    private static final int M = 397;
+    private final int[] mt = new int[N];
+    private int index;
+    private boolean haveCachedNormal;
+    private double cachedNormal;
+
+    public TorchGenerator(long seed) {
+        mt[0] = (int) seed;
+        for (int i = 1; i < N; i++) {
+            mt[i] = 1812433253 * (mt[i - 1] ^ (mt[i - 1] >>> 30)) + i;
+        }
+        index = N;
+    }
+
+    /** The next raw 32-bit MT19937 output, as an unsigned value. */
+    public long nextUInt32() {
+        if (index >= N) {
+            twist();
+        }
+        int y = mt[index++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        return y & 0xffffffffL;
+    }
+
+    private void twist() {
+        for (int i = 0; i < N; i++) {
+            int y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
+            int next = mt[(i + M) % N] ^ (y >>> 1);
+            if ((y & 1) != 0) {
+                next ^= 0x9908b0df;
+            }
+            mt[i] = next;
+        }
+        index = 0;
+    }
+
+    /** A float-precision uniform in [0, 1): the low 24 bits of one draw. */
+    public float nextFloat() {
+        return (nextUInt32() & 0xffffff) * 0x1.0p-24f;
+    }
+
+    /** A double-precision uniform in [0, 1): the low 53 bits of two draws, high word first. */
+    public double nextDouble() {
+        long hi = nextUInt32(), lo = nextUInt32();
+        long v = (hi << 32) | lo;
+        return (v & ((1L << 53) - 1)) * 0x1.0p-53;
+    }
+
+    /** One standard normal as torch's scalar {@code normal_distribution<double>}. */
+    public double nextGaussian() {
+        if (haveCachedNormal) {
+            haveCachedNormal = false;
+            return cachedNormal;
+        }
+        double u1 = nextDouble();
+        double u2 = nextDouble();
+        double r = Math.sqrt(-2.0 * Math.log1p(-u2));
+        double theta = 2.0 * Math.PI * u1;
+        cachedNormal = r * Math.sin(theta);
+        haveCachedNormal = true;
+        return r * Math.cos(theta);
+    }
+
+    /** Fills out with standard normals exactly as {@code torch.randn} fills a float tensor of that size. */
+    public void randn(float[] out) {
+        int n = out.length;
+        if (n < 16) {
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) nextGaussian();
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            out[i] = nextFloat();
+        }
+        for (int i = 0; i + 16 <= n; i += 16) {
+            boxMuller16(out, i);
+        }
+        if (n % 16 != 0) {
+            int start = n - 16;
+            for (int i = start; i < n; i++) {
+                out[i] = nextFloat();
+            }
+            boxMuller16(out, start);
+        }
+    }
+
+    private static void boxMuller16(float[] data, int off) {
+        for (int j = 0; j < 8; j++) {
+            float u1 = 1 - data[off + j];
+            float u2 = data[off + j + 8];
+            float radius = (float) Math.sqrt(-2 * Math.log(u1));
+            float theta = (float) (2.0 * Math.PI * u2);
+            data[off + j] = (float) (radius * Math.cos(theta));
+            data[off + j + 8] = (float) (radius * Math.sin(theta));
+        }
+    }
+}

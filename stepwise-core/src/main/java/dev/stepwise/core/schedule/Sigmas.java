@@ -1,0 +1,75 @@
+package dev.stepwise.core.schedule;
+
+import dev.stepwise.core.model.ModelSampling;
+import java.util.Arrays;
+
+/** Building and checking the sigma list of a run the way the reference UIs do. */
+public final class Sigmas {
+    private Sigmas() {
+    }
+
+    /**
+     * The sigmas of a run: {@code steps + 1} values from the scheduler. With denoise < 1 (img2img), the
+     * tail of a schedule of int(steps / denoise) steps, as ComfyUI's KSampler does; with
+     * {@code discardPenultimate}, one step more is scheduled and the second-to-last sigma dropped (ComfyUI's
+     * convention for dpm_2, dpm_2_ancestral, uni_pc and uni_pc_bh2).
+     */
+    public static double[] forRun(Scheduler scheduler, ModelSampling sampling, int steps, double denoise,
+                                  boolean discardPenultimate) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps " + steps + " must be at least 1");
+        }
+        if (!(denoise > 0 && denoise <= 1)) {
+            throw new IllegalArgumentException("denoise " + denoise + " must be in (0, 1]");
+        }
+        int total = denoise > 0.9999 ? steps : (int) (steps / denoise);
+        double[] all = scheduled(scheduler, sampling, total, discardPenultimate);
+        double[] out = all.length > steps + 1 ? Arrays.copyOfRange(all, all.length - (steps + 1), all.length) : all;
+        check(out);
+        return out;
+    }
+
+    private static double[] scheduled(Scheduler scheduler, ModelSampling sampling, int steps, boolean discardPenultimate) {
+        if (!discardPenultimate) {
+            return scheduler.sigmas(sampling, steps);
+        }
+        double[] s = scheduler.sigmas(sampling, steps + 1);
+        double[] out = Arrays.copyOf(s, s.length - 1);
+        out[out.length - 1] = s[s.length - 1];
+        return out;
+    }
+
+    /** Parses a user's list ("14.6, 7.2 3.1,0"): numbers separated by commas and/or whitespace. */
+    public static double[] parse(String text) {
+        String[] parts = text.trim().split("[,\\s]+");
+        if (parts.length == 1 && parts[0].isEmpty()) {
+            throw new IllegalArgumentException("the sigma list is empty; give at least two numbers, e.g. 14.6,0");
+        }
+        double[] s = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                s[i] = Double.parseDouble(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("sigma '" + parts[i] + "' is not a number");
+            }
+        }
+        check(s);
+        return s;
+    }
+
+    /** A usable sigma list: at least two finite values >= 0, strictly decreasing. */
+    public static void check(double[] s) {
+        if (s.length < 2) {
+            throw new IllegalArgumentException("a sigma list needs at least 2 values (one step), got " + s.length);
+        }
+        for (int i = 0; i < s.length; i++) {
+            if (!(s[i] >= 0) || Double.isInfinite(s[i])) {
+                throw new IllegalArgumentException("sigma " + s[i] + " at position " + i + " must be finite and >= 0");
+            }
+            if (i > 0 && !(s[i] < s[i - 1])) {
+                throw new IllegalArgumentException("sigmas must decrease strictly, but sigma[" + i + "] = " + s[i]
+                        + " follows " + s[i - 1]);
+            }
+        }
+    }
+}
