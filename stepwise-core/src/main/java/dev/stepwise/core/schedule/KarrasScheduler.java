@@ -15,6 +15,10 @@ public record KarrasScheduler(double rho) implements Scheduler {
             List.of(Parameter.positive("rho", 7, 0, Double.POSITIVE_INFINITY, "spacing exponent")),
             o -> new KarrasScheduler(o.real("rho")));
 
+    public KarrasScheduler {
+        checkRho(rho);
+    }
+
     @Override
     public double[] sigmas(ModelSampling sampling, int steps) {
         return karras(sampling.sigmaMin(), sampling.sigmaMax(), steps, rho);
@@ -22,6 +26,8 @@ public record KarrasScheduler(double rho) implements Scheduler {
 
     /** The Karras list between the given extremes, with the final 0. */
     public static double[] karras(double sigmaMin, double sigmaMax, int steps, double rho) {
+        Sigmas.requireSteps(steps);
+        checkRho(rho);
         double[] s = new double[steps + 1];
         double minInv = Math.pow(sigmaMin, 1 / rho), maxInv = Math.pow(sigmaMax, 1 / rho);
         for (int i = 0; i < steps; i++) {
@@ -29,5 +35,11 @@ public record KarrasScheduler(double rho) implements Scheduler {
             s[i] = Math.pow(maxInv + ramp * (minInv - maxInv), rho);
         }
         return s;
+    }
+
+    private static void checkRho(double rho) {
+        if (!(rho > 0) || Double.isInfinite(rho)) {
+            throw new IllegalArgumentException("scheduler karras: rho = " + rho + " is out of range; allowed: (0, inf)");
+        }
     }
 }

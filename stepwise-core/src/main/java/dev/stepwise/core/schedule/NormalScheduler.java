@@ -20,6 +20,7 @@ public record NormalScheduler(boolean sgm) implements Scheduler {
 
     @Override
     public double[] sigmas(ModelSampling s, int steps) {
+        Sigmas.requireSteps(steps);
         double start = s.timestep(s.sigmaMax()), end = s.timestep(s.sigmaMin());
         boolean appendZero = true;
         int n = steps;

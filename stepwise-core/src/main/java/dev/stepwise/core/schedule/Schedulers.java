@@ -4,7 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The scheduler registry, keyed by ComfyUI's scheduler names. */
+/**
+ * The scheduler registry, keyed by ComfyUI's scheduler names, in ComfyUI's KSampler menu order, followed
+ * by the schedulers ComfyUI offers as nodes ({@code ays}, {@code gits}).
+ */
 public final class Schedulers {
     private static final Map<String, SchedulerInfo> BY_NAME = new LinkedHashMap<>();
 
@@ -12,7 +15,14 @@ public final class Schedulers {
         for (SchedulerInfo info : List.of(
                 NormalScheduler.NORMAL,
                 KarrasScheduler.INFO,
-                NormalScheduler.SGM_UNIFORM
+                ExponentialScheduler.INFO,
+                NormalScheduler.SGM_UNIFORM,
+                SimpleScheduler.INFO,
+                DdimUniformScheduler.INFO,
+                BetaScheduler.INFO,
+                LinearQuadraticScheduler.INFO,
+                KlOptimalScheduler.INFO,
+                AlignYourStepsScheduler.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("scheduler " + info.name() + " registered twice");

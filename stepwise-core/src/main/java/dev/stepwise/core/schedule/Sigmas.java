@@ -16,9 +16,7 @@ public final class Sigmas {
      */
     public static double[] forRun(Scheduler scheduler, ModelSampling sampling, int steps, double denoise,
                                   boolean discardPenultimate) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps " + steps + " must be at least 1");
-        }
+        requireSteps(steps);
         if (!(denoise > 0 && denoise <= 1)) {
             throw new IllegalArgumentException("denoise " + denoise + " must be in (0, 1]");
         }
@@ -27,6 +25,58 @@ public final class Sigmas {
         double[] out = all.length > steps + 1 ? Arrays.copyOfRange(all, all.length - (steps + 1), all.length) : all;
         check(out);
         return out;
+    }
+
+    /** Rejects a step count below 1 with one line naming the value. */
+    public static void requireSteps(int steps) {
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps " + steps + " must be at least 1");
+        }
+    }
+
+    /** The list with its last value replaced by 0 (the published AYS/GITS lists end at sigma_min). */
+    static double[] endingInZero(double[] levels) {
+        double[] out = levels.clone();
+        out[out.length - 1] = 0;
+        return out;
+    }
+
+    /**
+     * ComfyUI's {@code loglinear_interp}: a decreasing list resampled to {@code count} points by linear
+     * interpolation of log sigma over evenly spaced positions in [0, 1], done on the ascending (reversed)
+     * list as ComfyUI does with numpy's {@code interp}.
+     */
+    static double[] loglinearInterp(double[] decreasing, int count) {
+        int m = decreasing.length;
+        double[] xs = linspace(0, 1, m), ys = new double[m];
+        for (int i = 0; i < m; i++) {
+            ys[i] = Math.log(decreasing[m - 1 - i]);
+        }
+        double[] newXs = linspace(0, 1, count), out = new double[count];
+        int j = 0;
+        for (int i = 0; i < count; i++) {
+            double x = newXs[i];
+            while (j < m - 2 && x >= xs[j + 1]) {
+                j++;
+            }
+            double slope = (ys[j + 1] - ys[j]) / (xs[j + 1] - xs[j]);
+            double y = x >= xs[m - 1] ? ys[m - 1] : slope * (x - xs[j]) + ys[j];
+            out[count - 1 - i] = Math.exp(y);
+        }
+        return out;
+    }
+
+    /** numpy's linspace(start, stop, n): start + i * step with the last point exactly stop. */
+    static double[] linspace(double start, double stop, int n) {
+        double[] v = new double[n];
+        double step = n > 1 ? (stop - start) / (n - 1) : 0;
+        for (int i = 0; i < n; i++) {
+            v[i] = start + i * step;
+        }
+        if (n > 1) {
+            v[n - 1] = stop;
+        }
+        return v;
     }
 
     private static double[] scheduled(Scheduler scheduler, ModelSampling sampling, int steps, boolean discardPenultimate) {
