@@ -12,7 +12,12 @@ public final class Samplers {
     static {
         for (SamplerInfo info : List.of(
                 Euler.INFO,
-                EulerAncestral.INFO
+                EulerAncestral.INFO,
+                Heun.INFO,
+                Dpm2.INFO,
+                Lms.INFO,
+                DpmPp2M.INFO,
+                Ddim.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");

@@ -1,0 +1,98 @@
+package dev.stepwise.core.testing;
+
+import dev.stepwise.core.sampling.SamplerInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Measures a deterministic sampler's order of accuracy on the closed-form Gaussian problem
+ * ({@link ClosedFormGaussian}): data N(mu, s^2 I) with mu = (1, -2, 0.5), s = 0.5, d = 3, 2048 fixed starting
+ * rows at sigma_max = 80, walked down a Karras (rho = 7) list to sigma_end = 0.05 WITHOUT the final step onto 0
+ * (that step is a special single-call / denoised step in most samplers, and the posterior mean at 0 is not the
+ * ODE endpoint).
+ *
+ * <p>Step counts run over N_k = round(8 * 2^(k/2)) up to 1024. The error used is the discretisation error with
+ * float32 rounding averaged out ({@link ClosedFormGaussian.Error#scalar()}); the fitted window is N, 2N, 4N, 8N,
+ * the finest such window whose smallest error is still {@link #ERROR_FLOOR} or more, i.e. at least ten times the
+ * averaged rounding level (about 1e-8 here: residual ~5e-7 / sqrt(6144)). Taking the finest usable window puts
+ * the fit as deep into the asymptotic regime as float32 allows.
+ */
+public final class OrderMeasurement {
+    public static final double SIGMA_MAX = 80;
+    public static final double SIGMA_END = 0.05;
+    public static final double[] MEAN = {1, -2, 0.5};
+    public static final double STD = 0.5;
+    public static final int ROWS = 2048;
+    /** Smallest error a fit may use: ten times the averaged rounding level. */
+    public static final double ERROR_FLOOR = 1e-7;
+    /** Largest rounding residual accepted (it grows like sqrt(steps) and stays below 1e-6 up to 1024 steps). */
+    public static final double MAX_RESIDUAL = 1e-5;
+
+    private OrderMeasurement() {
+    }
+
+    /** One step count's errors. */
+    public record Point(int steps, ClosedFormGaussian.Error error) {
+    }
+
+    /**
+     * The fitted order, the window it was fitted on, every measured point, and the table for the test output.
+     */
+    public record Result(double order, int[] window, double[] windowErrors, double[] successive, List<Point> points,
+                         String table) {
+    }
+
+    public static Result measure(SamplerInfo info, Map<String, ?> parameters) {
+        ClosedFormGaussian problem = new ClosedFormGaussian(MEAN, STD);
+        float[] start = SamplerRuns.startAt(MEAN, SIGMA_MAX, ROWS, 7);
+        List<Point> points = new ArrayList<>();
+        for (int k = 0; k <= 14; k++) {
+            int n = (int) Math.round(8 * Math.pow(2, k / 2.0));
+            double[] sigmas = SamplerRuns.karrasWithoutZero(SIGMA_END, SIGMA_MAX, n);
+            SamplerRuns.Run run = SamplerRuns.run(info, parameters, problem.model(), start, sigmas, 0);
+            points.add(new Point(n, problem.error(start, SIGMA_MAX, run.x(), SIGMA_END)));
+        }
+        int last = -1;
+        for (int k = 0; k + 6 < points.size(); k++) {
+            boolean usable = true;
+            for (int j = k; j <= k + 6; j += 2) {
+                usable &= points.get(j).error().scalar() >= ERROR_FLOOR;
+            }
+            if (usable) {
+                last = k;
+            }
+        }
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%s %s: errors vs the closed-form ODE solution%n",
+                info.name(), parameters.isEmpty() ? "" : parameters.toString()));
+        table.append(String.format(Locale.ROOT, "%6s %12s %12s %12s%n", "steps", "max-abs", "discretis.", "rounding"));
+        for (Point p : points) {
+            table.append(String.format(Locale.ROOT, "%6d %12.4e %12.4e %12.4e%n", p.steps(), p.error().maxAbs(),
+                    p.error().scalar(), p.error().residual()));
+        }
+        if (last < 0) {
+            table.append("no window of 4 step counts has all errors above ").append(ERROR_FLOOR).append('\n');
+            return new Result(Double.NaN, new int[0], new double[0], new double[0], points, table.toString());
+        }
+        int[] window = new int[4];
+        double[] errors = new double[4];
+        for (int j = 0; j < 4; j++) {
+            window[j] = points.get(last + 2 * j).steps();
+            errors[j] = points.get(last + 2 * j).error().scalar();
+        }
+        double order = ConvergenceOrder.slope(window, errors);
+        double[] successive = ConvergenceOrder.successive(window, errors);
+        table.append(String.format(Locale.ROOT, "window %s: successive orders %s, least-squares order %.3f%n",
+                java.util.Arrays.toString(window), format(successive), order));
+        return new Result(order, window, errors, successive, points, table.toString());
+    }
+
+    private static String format(double[] v) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < v.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.3f", v[i]));
+        }
+        return b.append(']').toString();
+    }
+}
