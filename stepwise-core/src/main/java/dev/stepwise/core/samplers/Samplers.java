@@ -12,7 +12,13 @@ public final class Samplers {
     static {
         for (SamplerInfo info : List.of(
                 Euler.INFO,
-                EulerAncestral.INFO
+                EulerAncestral.INFO,
+                Dpm2Ancestral.INFO,
+                Dpmpp2sAncestral.INFO,
+                DpmppSde.INFO,
+                Dpmpp2mSde.INFO,
+                Dpmpp3mSde.INFO,
+                Ddpm.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
