@@ -22,8 +22,12 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
 
     /** Where ancestral and SDE samplers get their per-step noise. */
     public enum NoiseKind {
+        /** What the sampler uses by default: a Brownian tree for k-diffusion's SDE samplers, else SEQUENTIAL. */
+        DEFAULT,
         /** The seed's generator continued after the initial noise (torch.randn calls in sequence). */
-        SEQUENTIAL
+        SEQUENTIAL,
+        /** Increments of a Brownian tree over the run's sigma range, seeded from the request seed. */
+        BROWNIAN
     }
 
     public SampleRequest {
@@ -59,7 +63,7 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         private long seed;
         private int batch = 1;
         private Tensor initialNoise;
-        private NoiseKind noise = NoiseKind.SEQUENTIAL;
+        private NoiseKind noise = NoiseKind.DEFAULT;
         private StepListener listener = StepListener.NONE;
 
         private Builder(Model model) {

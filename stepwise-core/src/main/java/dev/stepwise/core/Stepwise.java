@@ -3,6 +3,7 @@ package dev.stepwise.core;
 import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.noise.BrownianTreeNoise;
 import dev.stepwise.core.noise.NoiseSampler;
 import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.samplers.Samplers;
@@ -27,7 +28,8 @@ import java.util.Arrays;
  *
  * <p>Noise: {@code torch.manual_seed(seed)} then {@code torch.randn(batch, *shape)} gives the starting
  * noise (see {@link TorchGenerator}), scaled to the first sigma by the model's parameterisation; ancestral
- * and SDE samplers then draw each step's noise as the next {@code torch.randn} of the same shape.
+ * and SDE samplers then draw each step's noise as the next {@code torch.randn} of the same shape, or, for
+ * k-diffusion's SDE samplers (or on request), from a Brownian tree seeded with the same seed.
  */
 public final class Stepwise {
     private Stepwise() {
@@ -64,13 +66,39 @@ public final class Stepwise {
         float[] x = new float[noise.length];
         ms.noiseScaling(sigmas[0], noise, null, x);
 
-        NoiseSampler stepNoise = NoiseSampler.sequential(generator);
+        NoiseSampler stepNoise = stepNoise(r, info, sigmas, generator, noise.length);
         SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
         long start = System.nanoTime();
         sampler.sample(ctx, x, sigmas);
         ms.inverseNoiseScaling(sigmas[sigmas.length - 1], x);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         return new SampleResult(Tensor.wrap(x, shape), sigmas, ctx.calls(), elapsed);
+    }
+
+    /**
+     * The per-step noise: the generator continued, or (BROWNIAN, or DEFAULT for a sampler flagged
+     * {@link SamplerInfo#brownianNoise()}) a Brownian tree over [smallest positive sigma, largest sigma] of
+     * the run seeded with the request seed, as k-diffusion's SDE samplers build theirs.
+     */
+    static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, TorchGenerator generator, int size) {
+        SampleRequest.NoiseKind kind = r.noise() == null ? SampleRequest.NoiseKind.DEFAULT : r.noise();
+        boolean brownian = kind == SampleRequest.NoiseKind.BROWNIAN
+                || (kind == SampleRequest.NoiseKind.DEFAULT && info.brownianNoise());
+        if (!brownian) {
+            return NoiseSampler.sequential(generator);
+        }
+        double lo = Double.POSITIVE_INFINITY, hi = 0;
+        for (double s : sigmas) {
+            if (s > 0) {
+                lo = Math.min(lo, s);
+                hi = Math.max(hi, s);
+            }
+        }
+        if (!(hi > lo)) {
+            // Fewer than two positive sigmas: no interval to build a path over, and no step needs noise.
+            return NoiseSampler.sequential(generator);
+        }
+        return new BrownianTreeNoise(r.seed(), lo, hi, size);
     }
 
     /** The sigma list the request walks: the explicit list, or the scheduler's with denoise and the sampler's convention. */

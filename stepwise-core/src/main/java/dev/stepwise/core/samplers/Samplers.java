@@ -15,8 +15,14 @@ public final class Samplers {
                 EulerAncestral.INFO,
                 Heun.INFO,
                 Dpm2.INFO,
+                Dpm2Ancestral.INFO,
                 Lms.INFO,
+                Dpmpp2sAncestral.INFO,
+                DpmppSde.INFO,
                 DpmPp2M.INFO,
+                Dpmpp2mSde.INFO,
+                Dpmpp3mSde.INFO,
+                Ddpm.INFO,
                 Ddim.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {

@@ -25,6 +25,17 @@ public record AncestralStep(double sigmaDown, double sigmaUp, double alphaRatio)
             double up = Math.sqrt(Math.max(0, sigmaNext * sigmaNext - sigmaDown * sigmaDown * alphaRatio * alphaRatio));
             return new AncestralStep(sigmaDown, up, alphaRatio);
         }
+        return ve(sigma, sigmaNext, eta);
+    }
+
+    /**
+     * The VE split whatever the model (k-diffusion's {@code get_ancestral_step}); the SDE samplers apply
+     * it to sigma / alpha = exp(-lambda) of any parameterisation.
+     */
+    public static AncestralStep ve(double sigma, double sigmaNext, double eta) {
+        if (eta == 0 || sigmaNext == 0) {
+            return new AncestralStep(sigmaNext, 0, 1);
+        }
         double up = Math.min(sigmaNext, eta * Math.sqrt(sigmaNext * sigmaNext * (sigma * sigma - sigmaNext * sigmaNext) / (sigma * sigma)));
         double down = Math.sqrt(sigmaNext * sigmaNext - up * up);
         return new AncestralStep(down, up, 1);

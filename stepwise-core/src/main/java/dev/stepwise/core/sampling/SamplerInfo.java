@@ -19,10 +19,11 @@ import java.util.function.Function;
  * @param finalStepSingleCall true when the step onto sigma = 0 is a single-call Euler step
  * @param stochastic          adds fresh noise during sampling (with default parameters)
  * @param discardPenultimate  the reference UI builds steps + 1 sigmas and drops the second-to-last
+ * @param brownianNoise       draws its step noise from a Brownian tree by default (k-diffusion's SDE samplers)
  * @param reference           paper and equation the update rule comes from
  */
 public record SamplerInfo(String name, String description, int order, int callsPerStep, boolean finalStepSingleCall,
-                          boolean stochastic, boolean discardPenultimate, String reference,
+                          boolean stochastic, boolean discardPenultimate, boolean brownianNoise, String reference,
                           List<Parameter> parameters, Function<Options, Sampler> factory) {
 
     public SamplerInfo {
@@ -65,6 +66,7 @@ public record SamplerInfo(String name, String description, int order, int callsP
         private boolean finalStepSingleCall;
         private boolean stochastic;
         private boolean discardPenultimate;
+        private boolean brownianNoise;
         private String reference = "";
         private final List<Parameter> parameters = new ArrayList<>();
 
@@ -99,6 +101,12 @@ public record SamplerInfo(String name, String description, int order, int callsP
             return this;
         }
 
+        /** Step noise comes from a Brownian tree unless the request says otherwise (k-diffusion's SDE samplers). */
+        public Builder brownianNoise() {
+            brownianNoise = true;
+            return this;
+        }
+
         public Builder reference(String r) {
             reference = r;
             return this;
@@ -116,7 +124,7 @@ public record SamplerInfo(String name, String description, int order, int callsP
 
         public SamplerInfo create(Function<Options, Sampler> factory) {
             return new SamplerInfo(name, description, order, callsPerStep, finalStepSingleCall, stochastic,
-                    discardPenultimate, reference, parameters, factory);
+                    discardPenultimate, brownianNoise, reference, parameters, factory);
         }
     }
 }
