@@ -42,9 +42,11 @@ public final class DiscreteVpSampling implements ModelSampling {
         sigmas = new double[timesteps];
         logSigmas = new double[timesteps];
         for (int i = 0; i < timesteps; i++) {
-            // Stored as float32 as ComfyUI and k-diffusion store their sigma buffers.
-            sigmas[i] = (float) Math.sqrt((1 - alphaBar[i]) / alphaBar[i]);
-            logSigmas[i] = (float) Math.log(sigmas[i]);
+            // Stored as float32 as ComfyUI and k-diffusion store their buffers; like them, the log is
+            // taken of the float64 sigma before rounding (not of the rounded sigma).
+            double sigma = Math.sqrt((1 - alphaBar[i]) / alphaBar[i]);
+            sigmas[i] = (float) sigma;
+            logSigmas[i] = (float) Math.log(sigma);
         }
     }
 
