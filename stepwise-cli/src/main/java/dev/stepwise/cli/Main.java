@@ -1,0 +1,99 @@
+package dev.stepwise.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CancellationException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code stepwise} command. Exit codes: 0 success, 1 a runtime failure (writing the output, an internal
+ * error), 2 bad input (one line on stderr naming the bad value and what is allowed; no output written).
+ */
+@Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
+        subcommands = {SampleCommand.class, ListCommand.class, HelpCommand.class},
+        footer = {"", "Examples:",
+                "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy",
+                "  stepwise list samplers"})
+public final class Main implements Runnable {
+    /** Exit code for bad input. */
+    public static final int USAGE = 2;
+    /** Exit code for a failure while running (IO, internal error). */
+    public static final int FAILURE = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "give a command: sample, list or help");
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int code = execute(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs the command line with the given streams; returns the exit code (for tests and embedding). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        return commandLine(out, err).execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        // "--sigmas @file" is ours to read: don't let picocli expand @files into arguments.
+        cl.setExpandAtFiles(false);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            String command = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(command + ": " + oneLine(ex.getMessage()) + " (see '" + command + " --help')");
+            err.flush();
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            String command = commandLine.getCommandSpec().qualifiedName();
+            int code;
+            String message;
+            if (ex instanceof UsageException || ex instanceof IllegalArgumentException) {
+                code = USAGE;
+                message = ex.getMessage();
+            } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
+                code = FAILURE;
+                message = ex.getMessage();
+            } else if (ex instanceof CancellationException) {
+                code = FAILURE;
+                message = "interrupted; nothing was written";
+            } else {
+                code = FAILURE;
+                message = "internal error: " + ex + " (set STEPWISE_DEBUG=1 for the stack trace)";
+            }
+            err.println(command + ": " + oneLine(message));
+            if (System.getenv("STEPWISE_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return code;
+        });
+        return cl;
+    }
+
+    /** The first line of a message, trimmed; "error" when there is none. */
+    static String oneLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "error";
+        }
+        return message.strip().lines().findFirst().orElse("error").strip();
+    }
+}

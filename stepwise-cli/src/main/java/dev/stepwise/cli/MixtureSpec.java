@@ -1,0 +1,190 @@
+package dev.stepwise.cli;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stepwise.core.analytic.GaussianMixture;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a Gaussian-mixture spec:
+ * <pre>{@code
+ * {"dim": 2,
+ *  "components": [{"weight": 0.5, "mean": [1, 0], "std": 0.2, "label": 0}, ...],
+ *  "sigma_min": 0.002, "sigma_max": 80}
+ * }</pre>
+ * {@code sigma_min} and {@code sigma_max} are optional (0.002 and 80), so is each {@code label}. Every
+ * mistake is reported as one line naming the file, the field and what is allowed.
+ */
+final class MixtureSpec {
+    /** The built-in example mixture (also committed as examples/gmm-ring.json). */
+    static final String BUILT_IN = "gmm-ring.json";
+
+    private static final Set<String> TOP_KEYS = Set.of("dim", "components", "sigma_min", "sigma_max");
+    private static final Set<String> COMPONENT_KEYS = Set.of("weight", "mean", "std", "label");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private MixtureSpec() {
+    }
+
+    /** The mixture in a spec file. */
+    static GaussianMixture read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("model spec '" + file + "' does not exist");
+        } catch (IOException e) {
+            throw new UsageException("cannot read model spec '" + file + "': " + e.getMessage());
+        }
+        return parse(bytes, file.toString());
+    }
+
+    /** The built-in example mixture: 8 labelled Gaussians on a ring of radius 4 in 2-D. */
+    static GaussianMixture builtIn() {
+        try (InputStream in = MixtureSpec.class.getResourceAsStream(BUILT_IN)) {
+            if (in == null) {
+                throw new IllegalStateException("the built-in model " + BUILT_IN + " is missing from the jar");
+            }
+            return parse(in.readAllBytes(), "built-in " + BUILT_IN);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the built-in model " + BUILT_IN, e);
+        }
+    }
+
+    /** Parses spec text; {@code source} names it in error messages. */
+    static GaussianMixture parse(byte[] json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonParseException e) {
+            throw new UsageException(source + " is not valid JSON (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (JsonProcessingException e) {
+            throw new UsageException(source + " is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + source + ": " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new UsageException(source + ": expected a JSON object {\"dim\": ..., \"components\": [...]}");
+        }
+        checkKeys(source, "", root, TOP_KEYS);
+        int dim = integer(source, "dim", required(source, "dim", root.get("dim")), 1);
+        JsonNode comps = required(source, "components", root.get("components"));
+        if (!comps.isArray() || comps.isEmpty()) {
+            throw new UsageException(source + ": 'components' must be a non-empty array of {\"weight\", \"mean\", \"std\", \"label\"} objects");
+        }
+        List<GaussianMixture.Component> components = new ArrayList<>();
+        for (int k = 0; k < comps.size(); k++) {
+            components.add(component(source, "components[" + k + "]", comps.get(k), dim));
+        }
+        double sigmaMin = optionalPositive(source, "sigma_min", root.get("sigma_min"), GaussianMixture.DEFAULT_SIGMA_MIN);
+        double sigmaMax = optionalPositive(source, "sigma_max", root.get("sigma_max"), GaussianMixture.DEFAULT_SIGMA_MAX);
+        if (!(sigmaMax > sigmaMin)) {
+            throw new UsageException(source + ": sigma_max = " + sigmaMax + " must be greater than sigma_min = " + sigmaMin);
+        }
+        try {
+            return new GaussianMixture(dim, components, sigmaMin, sigmaMax);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(source + ": " + e.getMessage());
+        }
+    }
+
+    private static GaussianMixture.Component component(String source, String where, JsonNode c, int dim) {
+        if (!c.isObject()) {
+            throw new UsageException(source + ": " + where + " must be an object with weight, mean, std and optional label");
+        }
+        checkKeys(source, where + ".", c, COMPONENT_KEYS);
+        double weight = number(source, where + ".weight", required(source, where + ".weight", c.get("weight")));
+        if (!(weight > 0)) {
+            throw new UsageException(source + ": " + where + ".weight = " + weight + " is not allowed; a weight must be > 0");
+        }
+        JsonNode m = required(source, where + ".mean", c.get("mean"));
+        if (!m.isArray()) {
+            throw new UsageException(source + ": " + where + ".mean must be an array of " + dim + " numbers (dim), got " + describe(m));
+        }
+        if (m.size() != dim) {
+            throw new UsageException(source + ": " + where + ".mean has " + m.size() + " values but dim is " + dim);
+        }
+        double[] mean = new double[dim];
+        for (int j = 0; j < dim; j++) {
+            mean[j] = number(source, where + ".mean[" + j + "]", m.get(j));
+        }
+        double std = number(source, where + ".std", required(source, where + ".std", c.get("std")));
+        if (!(std >= 0)) {
+            throw new UsageException(source + ": " + where + ".std = " + std + " is not allowed; std must be >= 0");
+        }
+        Integer label = c.has("label") ? integer(source, where + ".label", c.get("label"), 0) : null;
+        return new GaussianMixture.Component(weight, mean, std, label);
+    }
+
+    private static void checkKeys(String source, String prefix, JsonNode node, Set<String> allowed) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw new UsageException(source + ": unknown key '" + prefix + key + "'; allowed: "
+                        + String.join(", ", allowed.stream().sorted(MixtureSpec::keyOrder).toList()));
+            }
+        }
+    }
+
+    /** Keys listed in the order the spec format documents them. */
+    private static int keyOrder(String a, String b) {
+        List<String> order = List.of("dim", "components", "sigma_min", "sigma_max", "weight", "mean", "std", "label");
+        return Integer.compare(order.indexOf(a), order.indexOf(b));
+    }
+
+    private static JsonNode required(String source, String field, JsonNode value) {
+        if (value == null || value.isNull()) {
+            throw new UsageException(source + ": missing field '" + field + "'");
+        }
+        return value;
+    }
+
+    private static double number(String source, String field, JsonNode value) {
+        if (!value.isNumber()) {
+            throw new UsageException(source + ": " + field + " must be a number, got " + describe(value));
+        }
+        double v = value.doubleValue();
+        if (!Double.isFinite(v)) {
+            throw new UsageException(source + ": " + field + " = " + value + " must be a finite number");
+        }
+        return v;
+    }
+
+    private static int integer(String source, String field, JsonNode value, int min) {
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min) {
+            throw new UsageException(source + ": " + field + " must be an integer >= " + min + ", got " + describe(value));
+        }
+        return value.intValue();
+    }
+
+    private static double optionalPositive(String source, String field, JsonNode value, double fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        double v = number(source, field, value);
+        if (!(v > 0)) {
+            throw new UsageException(source + ": " + field + " = " + v + " is not allowed; it must be > 0");
+        }
+        return v;
+    }
+
+    private static String describe(JsonNode v) {
+        String type = v.isTextual() ? "a string" : v.isArray() ? "an array" : v.isObject() ? "an object"
+                : v.isBoolean() ? "a boolean" : v.isNull() ? "null" : "the number";
+        String text = v.toString();
+        return type + " " + (text.length() > 40 ? text.substring(0, 37) + "..." : text);
+    }
+}

@@ -1,0 +1,339 @@
+package dev.stepwise.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.stepwise.core.SampleRequest;
+import dev.stepwise.core.SampleResult;
+import dev.stepwise.core.Stepwise;
+import dev.stepwise.core.analytic.GaussianMixture;
+import dev.stepwise.core.io.Npy;
+import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.core.schedule.Sigmas;
+import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.core.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stepwise sample}: one run of a sampler and scheduler on a model, written as .npy with a JSON sidecar
+ * holding every generation parameter. All input is checked before sampling starts, and the output files
+ * appear only when complete.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Sample a model and write the samples as .npy (float32, shape [batch, dim]) "
+                + "plus OUT.json with every generation parameter.",
+        footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) gives the starting noise, as in ComfyUI.",
+                "Example: stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy"})
+final class SampleCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "gmm:SPEC.json",
+            description = "The model: gmm:FILE, a Gaussian mixture spec (JSON). Default: the built-in 8-Gaussian ring (examples/gmm-ring.json).")
+    String model;
+
+    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "euler",
+            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "normal",
+            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
+    String scheduler;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale (>= 0; 1 = no guidance). Default: ${DEFAULT-VALUE}.")
+    double cfg;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (>= 1). Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = "--out", paramLabel = "FILE.npy", required = true, description = "Output .npy file; FILE.npy.json gets the parameters.")
+    Path out;
+
+    @Option(names = "--sigmas", paramLabel = "LIST|@FILE",
+            description = "Explicit noise levels, e.g. 14.6,7.2,3.1,0 or @sigmas.txt (numbers separated by commas and/or "
+                    + "whitespace, strictly decreasing); overrides --scheduler, --steps and --denoise.")
+    String sigmas;
+
+    @Option(names = "--init-noise", paramLabel = "NOISE.npy",
+            description = "Standard-normal starting noise of shape [BATCH, DIM] instead of the seed's.")
+    Path initNoise;
+
+    @Option(names = "--denoise", paramLabel = "D", defaultValue = "1",
+            description = "Denoising strength in (0, 1]: run the last STEPS of a STEPS/D-step schedule. Default: ${DEFAULT-VALUE}.")
+    double denoise;
+
+    @Option(names = "--label", paramLabel = "K", description = "Condition on class label K (the mixture's components labelled K).")
+    Integer label;
+
+    @Option(names = "--negative-label", paramLabel = "K",
+            description = "Class label K as the negative (unconditional) branch of guidance. Default: unconditional.")
+    Integer negativeLabel;
+
+    @Option(names = "-P", paramLabel = "NAME=VALUE",
+            description = "Sampler parameter, repeatable (e.g. -P eta=0.5 -P s_noise=1); see 'stepwise list samplers'.")
+    Map<String, String> samplerParameters = new LinkedHashMap<>();
+
+    @Option(names = "-S", paramLabel = "NAME=VALUE",
+            description = "Scheduler parameter, repeatable (e.g. -S rho=5); see 'stepwise list schedulers'.")
+    Map<String, String> schedulerParameters = new LinkedHashMap<>();
+
+    @Option(names = "--noise", paramLabel = "KIND", defaultValue = "sequential",
+            description = "Per-step noise of ancestral/SDE samplers: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+            completionCandidates = NoiseKinds.class)
+    String noise;
+
+    @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal, for runs over a second).")
+    boolean noProgress;
+
+    /** The noise kinds core offers, as option values (lower case). */
+    static final class NoiseKinds implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Arrays.stream(SampleRequest.NoiseKind.values()).map(k -> k.name().toLowerCase(Locale.ROOT)).iterator();
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Run run = prepare();
+        SampleResult result;
+        try (Progress progress = Progress.create(!noProgress)) {
+            result = Stepwise.sample(run.request(progress));
+        }
+        LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(out, Npy.encode(result.samples()));
+        files.put(sidecar(out), sidecarJson(run, result));
+        try {
+            AtomicFiles.write(files);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + out + ": " + e, e);
+        }
+        stdout.printf(Locale.ROOT, "%s/%s, %d steps, batch %d: NFE %d in %.1f ms -> %s%n", sampler,
+                run.sigmasGiven() ? "sigmas" : scheduler, result.steps(), batch, result.calls().nfe(),
+                result.elapsed().toNanos() / 1e6, out);
+        stdout.flush();
+        return 0;
+    }
+
+    static Path sidecar(Path npy) {
+        return npy.resolveSibling(npy.getFileName() + ".json");
+    }
+
+    /** Everything checked and loaded, before any sampling. */
+    record Run(Model model, String modelSource, GaussianMixture mixture, SamplerInfo samplerInfo,
+               Map<String, Object> samplerValues, Map<String, Object> schedulerValues, double[] sigmas,
+               boolean sigmasGiven, Tensor initialNoise, SampleRequest.NoiseKind noiseKind,
+               Conditioning positive, Conditioning negative, SampleRequest.Builder builder) {
+
+        SampleRequest request(Progress progress) {
+            return builder.listener(progress).build();
+        }
+    }
+
+    private Run prepare() {
+        if (steps < 1) {
+            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
+        }
+        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
+            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
+        }
+        if (!(denoise > 0 && denoise <= 1)) {
+            throw new UsageException("--denoise " + denoise + " is not allowed; denoise must be in (0, 1]");
+        }
+        if (batch < 1) {
+            throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
+        }
+        SamplerInfo info = Samplers.get(sampler);
+        Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
+        SampleRequest.NoiseKind noiseKind = noiseKind(noise);
+
+        double[] sigmaList = null;
+        Map<String, Object> schedulerValues = Map.of();
+        if (sigmas != null) {
+            sigmaList = readSigmas(sigmas);
+        } else {
+            schedulerValues = Schedulers.get(scheduler).options(schedulerParameters).asMap();
+        }
+
+        GaussianMixture mixture;
+        String source;
+        if (model == null) {
+            mixture = MixtureSpec.builtIn();
+            source = "built-in " + MixtureSpec.BUILT_IN;
+        } else if (model.startsWith("gmm:") && model.length() > 4) {
+            mixture = MixtureSpec.read(Path.of(model.substring(4)));
+            source = model;
+        } else {
+            throw new UsageException("--model '" + model + "' is not supported; allowed: gmm:FILE.json (a Gaussian mixture spec)");
+        }
+        Model m = mixture.model(source);
+
+        Conditioning positive = conditioning("--label", label, mixture);
+        Conditioning negative = conditioning("--negative-label", negativeLabel, mixture);
+
+        int[] shape = Tensor.batchShape(batch, m.sampleShape());
+        Tensor noiseTensor = initNoise == null ? null : readNoise(initNoise, shape);
+
+        checkOutput(out);
+
+        SampleRequest.Builder b = SampleRequest.builder(m)
+                .sampler(info.name()).samplerParameters(samplerParameters)
+                .scheduler(scheduler).schedulerParameters(schedulerParameters)
+                .steps(steps).denoise(denoise).cfg(cfg).seed(seed).batch(batch)
+                .prompt(positive).negative(negative).noise(noiseKind);
+        if (sigmaList != null) {
+            b.sigmas(sigmaList);
+        }
+        if (noiseTensor != null) {
+            b.initialNoise(noiseTensor);
+        }
+        return new Run(m, source, mixture, info, samplerValues, schedulerValues, sigmaList, sigmaList != null,
+                noiseTensor, noiseKind, positive, negative, b);
+    }
+
+    static SampleRequest.NoiseKind noiseKind(String name) {
+        for (SampleRequest.NoiseKind k : SampleRequest.NoiseKind.values()) {
+            if (k.name().equalsIgnoreCase(name.trim())) {
+                return k;
+            }
+        }
+        throw new UsageException("--noise '" + name + "' is not available; allowed: " + String.join(", ", new NoiseKinds()));
+    }
+
+    private static Conditioning conditioning(String option, Integer label, GaussianMixture mixture) {
+        if (label == null) {
+            return Conditioning.NONE;
+        }
+        if (mixture.labelCount() == 0) {
+            throw new UsageException(option + " " + label + " is not allowed: the model's components have no \"label\"");
+        }
+        if (label < 0 || label >= mixture.labelCount()) {
+            throw new UsageException(option + " " + label + " is not allowed; the model's labels are 0.." + (mixture.labelCount() - 1));
+        }
+        Conditioning c = Conditioning.label(label, mixture.labelCount());
+        mixture.weightsFor(c); // a label no component carries fails here, before sampling
+        return c;
+    }
+
+    /** "--sigmas 14.6,7.2,0" or "--sigmas @file". */
+    static double[] readSigmas(String value) {
+        String text = value;
+        String where = "--sigmas";
+        if (value.startsWith("@")) {
+            Path file = Path.of(value.substring(1));
+            where = "--sigmas file '" + file + "'";
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new UsageException(where + " does not exist");
+            } catch (IOException e) {
+                throw new UsageException("cannot read " + where + ": " + e.getMessage());
+            }
+        }
+        try {
+            return Sigmas.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(where + ": " + e.getMessage());
+        }
+    }
+
+    private static Tensor readNoise(Path file, int[] shape) {
+        Tensor t;
+        try {
+            t = Npy.read(file);
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--init-noise file '" + file + "' does not exist");
+        } catch (IOException e) {
+            throw new UsageException("--init-noise: " + e.getMessage());
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new UsageException("--init-noise '" + file + "' has shape " + Arrays.toString(t.shape())
+                    + " but --batch and the model's dimension need " + Arrays.toString(shape));
+        }
+        return t;
+    }
+
+    private static void checkOutput(Path out) {
+        Path abs = out.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new UsageException("--out '" + out + "' is a folder; give a file name such as samples.npy");
+        }
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new UsageException("--out '" + out + "': the folder " + dir + " does not exist");
+        }
+    }
+
+    private byte[] sidecarJson(Run run, SampleResult r) throws IOException {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("stepwise_version", Version.get());
+        Map<String, Object> modelInfo = new LinkedHashMap<>();
+        modelInfo.put("source", run.modelSource());
+        modelInfo.put("kind", "gaussian_mixture");
+        modelInfo.put("dim", run.mixture().dim());
+        modelInfo.put("components", run.mixture().components().size());
+        modelInfo.put("labels", run.mixture().labelCount());
+        modelInfo.put("sampling", run.model().sampling().describe());
+        modelInfo.put("sigma_min", run.model().sampling().sigmaMin());
+        modelInfo.put("sigma_max", run.model().sampling().sigmaMax());
+        j.put("model", modelInfo);
+        j.put("sampler", run.samplerInfo().name());
+        j.put("sampler_parameters", run.samplerValues());
+        j.put("scheduler", run.sigmasGiven() ? null : scheduler);
+        j.put("scheduler_parameters", run.sigmasGiven() ? null : run.schedulerValues());
+        j.put("sigmas_from", run.sigmasGiven() ? "--sigmas" : "scheduler");
+        j.put("steps", r.steps());
+        j.put("requested_steps", run.sigmasGiven() ? null : steps);
+        j.put("denoise", run.sigmasGiven() ? null : denoise);
+        j.put("sigmas", r.sigmas());
+        j.put("cfg", cfg);
+        j.put("label", label);
+        j.put("negative_label", negativeLabel);
+        j.put("seed", seed);
+        j.put("batch", batch);
+        j.put("noise", run.noiseKind().name().toLowerCase(Locale.ROOT));
+        j.put("init_noise", initNoise == null ? null : initNoise.toString());
+        j.put("shape", r.samples().shape());
+        j.put("nfe", r.calls().nfe());
+        j.put("cond_passes", r.calls().condPasses());
+        j.put("uncond_passes", r.calls().uncondPasses());
+        j.put("network_calls", r.calls().networkCalls());
+        j.put("elapsed_ms", r.elapsed().toNanos() / 1e6);
+        j.put("output", out.getFileName().toString());
+        j.put("command", "stepwise " + commandArgs());
+        String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j);
+        return (text + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The arguments as given, for the record. */
+    private String commandArgs() {
+        return spec.commandLine().getParseResult().originalArgs().stream()
+                .map(a -> a.matches("[A-Za-z0-9_./:@=,+-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
+    }
+}
