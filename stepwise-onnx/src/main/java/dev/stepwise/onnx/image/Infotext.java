@@ -1,0 +1,95 @@
+package dev.stepwise.onnx.image;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The generation parameters in AUTOMATIC1111's "infotext" layout, as stored in a PNG's
+ * {@code parameters} text chunk and read back by A1111's "PNG Info" tab and by most image browsers:
+ * <pre>
+ * prompt
+ * Negative prompt: ...
+ * Steps: 20, Sampler: dpmpp_2m, Schedule type: karras, CFG scale: 3, Seed: 42, Size: 28x28, Model: fashion-eps
+ * </pre>
+ * The negative prompt line is left out when the negative prompt is empty; a value holding ',', ':' or a
+ * line break is written as a JSON string; the whole text is stripped of surrounding white space (all as
+ * A1111's {@code create_infotext} does). Sampler and schedule names are ComfyUI's.
+ */
+public record Infotext(String prompt, String negativePrompt, int steps, String sampler, String scheduleType,
+                       double cfgScale, long seed, int width, int height, String model, Map<String, String> extra) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public Infotext {
+        prompt = prompt == null ? "" : prompt;
+        negativePrompt = negativePrompt == null ? "" : negativePrompt;
+        extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra == null ? Map.of() : extra));
+    }
+
+    public Infotext(String prompt, String negativePrompt, int steps, String sampler, String scheduleType,
+                    double cfgScale, long seed, int width, int height, String model) {
+        this(prompt, negativePrompt, steps, sampler, scheduleType, cfgScale, seed, width, height, model, Map.of());
+    }
+
+    /** A copy with one more "key: value" pair after the standard ones (for example "Denoising strength"). */
+    public Infotext with(String key, String value) {
+        Map<String, String> e = new LinkedHashMap<>(extra);
+        e.put(key, value);
+        return new Infotext(prompt, negativePrompt, steps, sampler, scheduleType, cfgScale, seed, width, height, model, e);
+    }
+
+    /** The infotext string. */
+    public String format() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("Steps", Integer.toString(steps));
+        p.put("Sampler", sampler);
+        p.put("Schedule type", scheduleType);
+        p.put("CFG scale", number(cfgScale));
+        p.put("Seed", Long.toString(seed));
+        p.put("Size", width + "x" + height);
+        p.put("Model", model);
+        p.putAll(extra);
+        StringBuilder params = new StringBuilder();
+        for (Map.Entry<String, String> e : p.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            if (!params.isEmpty()) {
+                params.append(", ");
+            }
+            // A1111 writes a bare key when key and value are equal.
+            params.append(e.getKey().equals(e.getValue()) ? e.getKey() : e.getKey() + ": " + quote(e.getValue()));
+        }
+        String negative = negativePrompt.isEmpty() ? "" : "\nNegative prompt: " + negativePrompt;
+        return (prompt + negative + "\n" + params).strip();
+    }
+
+    @Override
+    public String toString() {
+        return format();
+    }
+
+    /** A1111's {@code quote}: plain unless the value holds ',', ':' or a line break, then a JSON string. */
+    static String quote(String v) {
+        if (v.indexOf(',') < 0 && v.indexOf(':') < 0 && v.indexOf('\n') < 0) {
+            return v;
+        }
+        try {
+            return JSON.writeValueAsString(v);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Whole numbers without a fraction ("3"), others in their shortest decimal form ("3.5", "0.0001"). */
+    static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+}
