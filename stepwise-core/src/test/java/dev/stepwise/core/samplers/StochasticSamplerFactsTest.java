@@ -99,7 +99,10 @@ class StochasticSamplerFactsTest {
         return Samplers.all().stream().filter(StochasticSamplerFactsTest::hasEta).map(info ->
                 DynamicTest.dynamicTest(info.name(), () -> {
                     var e = assertThrows(IllegalArgumentException.class, () -> info.create(Map.of("eta", -0.5)));
-                    assertTrue(e.getMessage().contains("eta") && e.getMessage().contains("[0, inf)"), e.getMessage());
+                    String range = info.parameters().stream().filter(p -> p.name().equals("eta")).findFirst()
+                            .orElseThrow().rangeText();
+                    assertTrue(range.startsWith("[0, "), info.name() + " eta range " + range);
+                    assertTrue(e.getMessage().contains("eta") && e.getMessage().contains(range), e.getMessage());
                 }));
     }
 
