@@ -22,7 +22,8 @@ public final class Schedulers {
                 BetaScheduler.INFO,
                 LinearQuadraticScheduler.INFO,
                 KlOptimalScheduler.INFO,
-                AlignYourStepsScheduler.INFO
+                AlignYourStepsScheduler.INFO,
+                GitsScheduler.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("scheduler " + info.name() + " registered twice");

@@ -9,8 +9,9 @@ public final class Sigmas {
     }
 
     /**
-     * The sigmas of a run: {@code steps + 1} values from the scheduler. With denoise < 1 (img2img), the
-     * tail of a schedule of int(steps / denoise) steps, as ComfyUI's KSampler does; with
+     * The sigmas of a run: the scheduler's list ({@code steps + 1} values but for the exceptions noted on
+     * {@link Scheduler}). With denoise < 1 (img2img), the last steps + 1 values of a schedule of
+     * int(steps / denoise) steps, as ComfyUI's KSampler does; with
      * {@code discardPenultimate}, one step more is scheduled and the second-to-last sigma dropped (ComfyUI's
      * convention for dpm_2, dpm_2_ancestral, uni_pc and uni_pc_bh2).
      */
@@ -20,9 +21,11 @@ public final class Sigmas {
         if (!(denoise > 0 && denoise <= 1)) {
             throw new IllegalArgumentException("denoise " + denoise + " must be in (0, 1]");
         }
-        int total = denoise > 0.9999 ? steps : (int) (steps / denoise);
+        boolean full = denoise > 0.9999;
+        int total = full ? steps : (int) (steps / denoise);
         double[] all = scheduled(scheduler, sampling, total, discardPenultimate);
-        double[] out = all.length > steps + 1 ? Arrays.copyOfRange(all, all.length - (steps + 1), all.length) : all;
+        // At full denoise the whole list runs, even where ddim_uniform gives a step more, as in ComfyUI.
+        double[] out = !full && all.length > steps + 1 ? Arrays.copyOfRange(all, all.length - (steps + 1), all.length) : all;
         check(out);
         return out;
     }

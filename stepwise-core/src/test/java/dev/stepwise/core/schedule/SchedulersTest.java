@@ -22,7 +22,7 @@ class SchedulersTest {
     @Test
     void registryHasComfyUisNamesInMenuOrder() {
         assertEquals(List.of("normal", "karras", "exponential", "sgm_uniform", "simple", "ddim_uniform", "beta",
-                "linear_quadratic", "kl_optimal", "ays"), Schedulers.names());
+                "linear_quadratic", "kl_optimal", "ays", "gits"), Schedulers.names());
     }
 
     @Test

@@ -54,6 +54,19 @@ class SigmasTest {
     }
 
     @Test
+    void fullDenoiseKeepsDdimUniformsExtraStep() {
+        // 7 steps of ddim_uniform are 8 (stride 142 from index 1); ComfyUI runs all of them at denoise 1.
+        double[] s = Sigmas.forRun(Schedulers.get("ddim_uniform").create(), SD1, 7, 1.0, false);
+        assertEquals(9, s.length);
+        assertEquals(T[995], s[0]);
+        // At denoise 0.5 the last 8 of int(7 / 0.5) = 14 steps (stride 71: indices ..., 143, 72, 1).
+        double[] h = Sigmas.forRun(Schedulers.get("ddim_uniform").create(), SD1, 7, 0.5, false);
+        assertEquals(8, h.length);
+        assertEquals(T[1 + 71 * 6], h[0]);
+        assertEquals(T[1], h[6]);
+    }
+
+    @Test
     void partialDenoiseTakesTheTailOfALongerSchedule() {
         Scheduler k = new KarrasScheduler(7);
         // 4 steps at denoise 0.5: the last 5 levels of an int(4 / 0.5) = 8 step Karras list.
