@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * A sampler's entry in the registry: its ecosystem name and the facts users compare samplers by. The
@@ -20,10 +21,13 @@ import java.util.function.Function;
  * @param stochastic          adds fresh noise during sampling (with default parameters)
  * @param discardPenultimate  the reference UI builds steps + 1 sigmas and drops the second-to-last
  * @param brownianNoise       draws its step noise from a Brownian tree by default (k-diffusion's SDE samplers)
+ * @param adaptive            chooses its own steps (error control): the model calls depend on the solve
+ * @param nfeRule             exact model calls for a sigma list when not callsPerStep per step (null: that rule)
  * @param reference           paper and equation the update rule comes from
  */
 public record SamplerInfo(String name, String description, int order, int callsPerStep, boolean finalStepSingleCall,
-                          boolean stochastic, boolean discardPenultimate, boolean brownianNoise, String reference,
+                          boolean stochastic, boolean discardPenultimate, boolean brownianNoise, boolean adaptive,
+                          ToLongFunction<double[]> nfeRule, String reference,
                           List<Parameter> parameters, Function<Options, Sampler> factory) {
 
     public SamplerInfo {
@@ -50,6 +54,12 @@ public record SamplerInfo(String name, String description, int order, int callsP
 
     /** The model evaluations a run over this sigma list makes. */
     public long expectedNfe(double[] sigmas) {
+        if (adaptive) {
+            throw new UnsupportedOperationException("sampler " + name + " is adaptive: its model calls depend on the solve");
+        }
+        if (nfeRule != null) {
+            return nfeRule.applyAsLong(sigmas);
+        }
         long steps = sigmas.length - 1L;
         long n = steps * callsPerStep;
         if (finalStepSingleCall && steps > 0 && sigmas[sigmas.length - 1] == 0) {
@@ -67,6 +77,8 @@ public record SamplerInfo(String name, String description, int order, int callsP
         private boolean stochastic;
         private boolean discardPenultimate;
         private boolean brownianNoise;
+        private boolean adaptive;
+        private ToLongFunction<double[]> nfeRule;
         private String reference = "";
         private final List<Parameter> parameters = new ArrayList<>();
 
@@ -107,6 +119,18 @@ public record SamplerInfo(String name, String description, int order, int callsP
             return this;
         }
 
+        /** The sampler picks its own steps; {@link #expectedNfe} does not apply (the run reports what it used). */
+        public Builder adaptive() {
+            adaptive = true;
+            return this;
+        }
+
+        /** The exact model calls for a sigma list, for samplers whose count is not callsPerStep per step. */
+        public Builder nfeRule(ToLongFunction<double[]> rule) {
+            nfeRule = rule;
+            return this;
+        }
+
         public Builder reference(String r) {
             reference = r;
             return this;
@@ -124,7 +148,7 @@ public record SamplerInfo(String name, String description, int order, int callsP
 
         public SamplerInfo create(Function<Options, Sampler> factory) {
             return new SamplerInfo(name, description, order, callsPerStep, finalStepSingleCall, stochastic,
-                    discardPenultimate, brownianNoise, reference, parameters, factory);
+                    discardPenultimate, brownianNoise, adaptive, nfeRule, reference, parameters, factory);
         }
     }
 }

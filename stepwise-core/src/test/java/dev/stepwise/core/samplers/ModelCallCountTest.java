@@ -26,7 +26,9 @@ class ModelCallCountTest {
 
     @TestFactory
     Stream<DynamicTest> countedCallsMatchTheRegistry() {
-        return Samplers.all().stream().map(info -> DynamicTest.dynamicTest(info.name(), () -> check(info)));
+        // Adaptive samplers choose their own steps; their tests check the count they report instead.
+        return Samplers.all().stream().filter(info -> !info.adaptive())
+                .map(info -> DynamicTest.dynamicTest(info.name(), () -> check(info)));
     }
 
     private static void check(SamplerInfo info) {

@@ -63,7 +63,9 @@ public class StochasticDistributionTest {
     Stream<DynamicTest> everyStochasticSamplerDrawsTheMixture() {
         return stochastic().map(info -> DynamicTest.dynamicTest(info.name(), () -> {
             SampleResult r = run(MIXTURE.model("mixture"), info, Map.of(), SEED);
-            assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), "model calls of " + info.name());
+            if (!info.adaptive()) {
+                assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), "model calls of " + info.name());
+            }
             DistributionChecks.Result result = DistributionChecks.check(MIXTURE, r.samples().data(), Z, KS_ALPHA, 0);
             System.out.println(info.name() + " (VE)\n" + result);
             assertTrue(result.passed(), info.name() + " fails the distribution check:\n" + result);
