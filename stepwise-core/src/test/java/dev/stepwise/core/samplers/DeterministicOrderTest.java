@@ -18,8 +18,8 @@ import org.junit.jupiter.api.TestFactory;
  * test output.
  *
  * <p>lms converges to order 4 slowly on this problem: the local order between successive step counts is 3.66,
- * 3.83, 3.86 over 45, 91, 181, 362 steps, least-squares 3.79 (3.84 with alternating steps). This is the pre-asymptotic regime of a 4-step
- * method: the error comes from the steps near sigma ~ s = 0.5, where the next term of the error expansion,
+ * 3.83, 3.86 over 45, 91, 181, 362 steps, least-squares 3.79 (3.84 with alternating steps). This is the
+ * pre-asymptotic regime of a 4-step method: the error comes from the steps near sigma ~ s = 0.5, where the next term of the error expansion,
  * (h/s)^5 with a large constant, is still a few percent of the leading one. Float32 rounding (averaged out here to
  * about 1e-8) stops the refinement before the fit gets closer to 4. It is not the warm-up: k-diffusion starts with
  * Euler, AB2, AB3 steps, so strictly the global error is C4 N^-4 + Cw N^-2, but those steps sit at sigma ~ 80
