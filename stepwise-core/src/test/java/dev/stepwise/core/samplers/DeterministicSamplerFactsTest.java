@@ -40,7 +40,7 @@ class DeterministicSamplerFactsTest {
         for (double[] sigmas : List.of(SamplerRuns.karrasWithZero(0.002, 80, 10), SamplerRuns.karrasWithoutZero(0.05, 80, 25))) {
             float[] euler = SamplerRuns.run(Euler.INFO, Map.of(), g.model("bimodal"), start, sigmas, 0).x();
             float[] ddim = SamplerRuns.run(Ddim.INFO, Map.of("eta", 0), g.model("bimodal"), start, sigmas, 0).x();
-            assertClose(euler, ddim, 2e-5, "VE, " + (sigmas.length - 1) + " steps");
+            assertClose(euler, ddim, 2e-5, "ddim vs euler, VE, " + (sigmas.length - 1) + " steps");
         }
         // The same identity in flow form x = (1 - sigma) x0 + sigma n, with the mixture's D as an arbitrary denoiser.
         Model flow = new Model("flow", g, new FlowSampling(FlowSampling.Shift.SD3, 3, 1, 1000), new int[] {2});
@@ -48,7 +48,7 @@ class DeterministicSamplerFactsTest {
         double[] flowSigmas = {1, 0.9, 0.75, 0.5, 0.3, 0.1, 0.02, 0};
         float[] euler = SamplerRuns.run(Euler.INFO, Map.of(), flow, flowStart, flowSigmas, 0).x();
         float[] ddim = SamplerRuns.run(Ddim.INFO, Map.of(), flow, flowStart, flowSigmas, 0).x();
-        assertClose(euler, ddim, 2e-5, "flow");
+        assertClose(euler, ddim, 2e-5, "ddim vs euler, flow");
     }
 
     /** With eta > 0 DDIM adds fresh noise: different noise seeds give different results; eta = 0 ignores the seed. */
@@ -62,6 +62,23 @@ class DeterministicSamplerFactsTest {
         float[] a = SamplerRuns.run(Ddim.INFO, Map.of("eta", 1), g.model("bimodal"), start, sigmas, 1).x();
         float[] b = SamplerRuns.run(Ddim.INFO, Map.of("eta", 1), g.model("bimodal"), start, sigmas, 2).x();
         assertFalse(Arrays.equals(a, b));
+    }
+
+    /**
+     * DDIM's eq. 12 noise in VE form is k-diffusion's ancestral split (Ho et al. 2020's posterior variance):
+     * sigma_up = eta sigma_{i+1} sqrt(1 - sigma_{i+1}^2 / sigma_i^2), so DDIM with eta equals ancestral Euler with
+     * the same eta and the same noise stream, to float rounding.
+     */
+    @Test
+    void ddimWithEtaIsAncestralEuler() {
+        GaussianMixture g = bimodal();
+        float[] start = SamplerRuns.startAt(new double[] {0, 0}, 80, 64, 13);
+        double[] sigmas = SamplerRuns.karrasWithZero(0.002, 80, 15);
+        for (double eta : new double[] {0.5, 1}) {
+            float[] ancestral = SamplerRuns.run(EulerAncestral.INFO, Map.of("eta", eta), g.model("bimodal"), start, sigmas, 4).x();
+            float[] ddim = SamplerRuns.run(Ddim.INFO, Map.of("eta", eta), g.model("bimodal"), start, sigmas, 4).x();
+            assertClose(ancestral, ddim, 2e-5, "ddim vs euler_ancestral, eta " + eta);
+        }
     }
 
     /**
@@ -122,7 +139,7 @@ class DeterministicSamplerFactsTest {
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.max(1, Math.abs(expected[i])));
         }
-        System.out.printf("ddim vs euler (%s): largest relative difference %.3e%n", what, worst);
+        System.out.printf("%s: largest relative difference %.3e%n", what, worst);
         assertTrue(worst <= tolerance, what + ": largest relative difference " + worst + " > " + tolerance);
     }
 }

@@ -55,6 +55,24 @@ class ModelCallCountTest {
         }
     }
 
+    /**
+     * Through a scheduler (which applies the sampler's discard-penultimate convention) the run still takes the
+     * requested number of steps, and the counted calls are those the registry declares for the sigmas it walked.
+     */
+    @TestFactory
+    Stream<DynamicTest> scheduledRunsTakeTheRequestedSteps() {
+        var mixture = GaussianMixture.gaussian(new double[] {0.5, -1}, 0.5, 0.002, 80);
+        return Samplers.all().stream().map(info -> DynamicTest.dynamicTest(info.name(), () -> {
+            for (int steps : new int[] {1, 4, 9}) {
+                SampleResult r = Stepwise.sample(SampleRequest.builder(mixture.model("g")).sampler(info.name())
+                        .scheduler("karras").steps(steps).seed(5).batch(2).build());
+                assertEquals(steps, r.steps(), info.name() + ": steps");
+                assertEquals(0, r.sigmas()[steps], info.name() + ": a scheduled run ends at sigma 0");
+                assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), info.name() + ": NFE over " + steps + " steps");
+            }
+        }));
+    }
+
     private static SampleResult run(GaussianMixture mixture, SamplerInfo info, double[] sigmas, double cfg, boolean batched) {
         return Stepwise.sample(SampleRequest.builder(mixture.model("g")).sampler(info.name()).sigmas(sigmas)
                 .cfg(cfg).batchCondUncond(batched).negative(Conditioning.NONE).seed(3).batch(2).build());

@@ -49,8 +49,9 @@ public final class ClosedFormGaussian {
      * <p>For affine D every ODE solver built from x and D (Euler, Runge-Kutta, multistep, exponential integrators)
      * maps x - mu linearly, and as the problem is isotropic, by one scalar: x_N - mu = R_N (x_0 - mu), while the
      * exact flow has R = sqrt((s^2 + sigma^2) / (s^2 + sigma0^2)). So the discretisation error is
-     * (R_N - R)(x_0 - mu). Least-squares fitting R_N over all n values averages float32 rounding down by sqrt(n);
-     * the residual orthogonal to x_0 - mu is what rounding (or a non-linear bug) adds.
+     * (R_N - R)(x_0 - mu). Least-squares fitting R_N over all n values averages the per-value float32 rounding down
+     * by sqrt(n) (rounding of the step coefficients, shared by all values, stays); the residual orthogonal to
+     * x_0 - mu is what per-value rounding (or a non-linear bug) adds.
      *
      * @param maxAbs     max |x - exact| over all values
      * @param scalar     |R_N - R| rms(x_0 - mu): the discretisation error with rounding averaged out
