@@ -18,10 +18,11 @@ import java.util.Arrays;
  * tolerance / (2 |step|)) or the point is an endpoint; inside that leaf W is interpolated linearly.
  *
  * <p>Randomness: node k's normals come from SplitMix64 (Steele, Lea and Flood 2014) started at
- * {@code mix64(seed + GOLDEN * (k + 1))} where mix64 is SplitMix64's output function; each pair of
- * elements takes two 53-bit uniforms u1, u2 and Box-Muller: r = sqrt(-2 ln(1 - u1)),
- * (r cos 2 pi u2, r sin 2 pi u2), computed with {@link StrictMath} so that a seed gives the same path on
- * every JVM. The path differs from torchsde's (which draws from torch generators); the law is the same.
+ * {@code mix64(seed + GOLDEN * (k + 1))} (mix64 is SplitMix64's output function, GOLDEN its increment
+ * 0x9e3779b97f4a7c15); each pair of elements takes Marsaglia's polar method (1964): u, v uniform on
+ * [-1, 1) from the top 53 bits of successive outputs, redrawn until 0 < s = u^2 + v^2 < 1, then
+ * (u, v) sqrt(-2 ln s / s), with {@link StrictMath#log} so that a seed gives the same path on every JVM.
+ * The path differs from torchsde's (which draws from torch generators); the law is the same.
  *
  * <p>Cost: the descent of the last query point is kept (one double array per level), and the last few
  * points' values are remembered, so a run walking down its sigmas mostly re-descends only the lowest
@@ -190,19 +191,22 @@ public final class BrownianTreeNoise implements NoiseSampler {
         }
     }
 
-    /** Node's standard normals: SplitMix64 from a per-node state, Box-Muller on pairs. */
+    /** Node's standard normals: SplitMix64 from a per-node state, Marsaglia's polar method on pairs. */
     private void normals(long node, double[] out) {
         long state = mix64(seed + GOLDEN * (node + 1));
         for (int i = 0; i < out.length; i += 2) {
-            state += GOLDEN;
-            double u1 = (mix64(state) >>> 11) * 0x1.0p-53;
-            state += GOLDEN;
-            double u2 = (mix64(state) >>> 11) * 0x1.0p-53;
-            double radius = StrictMath.sqrt(-2 * StrictMath.log1p(-u1));
-            double theta = 2 * Math.PI * u2;
-            out[i] = radius * StrictMath.cos(theta);
+            double u, v, s;
+            do {
+                state += GOLDEN;
+                u = (mix64(state) >> 11) * 0x1.0p-52;            // uniform on [-1, 1) from the top 53 bits
+                state += GOLDEN;
+                v = (mix64(state) >> 11) * 0x1.0p-52;
+                s = u * u + v * v;
+            } while (s >= 1 || s == 0);
+            double f = Math.sqrt(-2 * StrictMath.log(s) / s);
+            out[i] = u * f;
             if (i + 1 < out.length) {
-                out[i + 1] = radius * StrictMath.sin(theta);
+                out[i + 1] = v * f;
             }
         }
     }
