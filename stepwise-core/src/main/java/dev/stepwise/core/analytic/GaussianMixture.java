@@ -138,8 +138,9 @@ public final class GaussianMixture implements Denoiser {
             total += w[k];
         }
         if (total == 0) {
-            throw new IllegalArgumentException("no mixture component has a label in " + cond
-                    + " (labels present: 0.." + (labelCount - 1) + ")");
+            throw new IllegalArgumentException(labelCount == 0
+                    ? "this mixture has no labelled components, so it cannot be conditioned on " + cond
+                    : "no mixture component has a label in " + cond + " (labels present: 0.." + (labelCount - 1) + ")");
         }
         for (int k = 0; k < w.length; k++) {
             w[k] /= total;
@@ -229,11 +230,17 @@ public final class GaussianMixture implements Denoiser {
     /** n exact samples of p_sigma(x | cond), rows of length dim, from the given generator. */
     public double[][] sample(int n, double sigma, Conditioning cond, TorchGenerator g) {
         double[] w = weightsFor(cond);
+        // The last component that can be drawn, so that rounding in the running sum never picks a
+        // component the conditioning excluded.
+        int last = w.length - 1;
+        while (w[last] == 0) {
+            last--;
+        }
         double[][] out = new double[n][dim];
         for (int i = 0; i < n; i++) {
             double u = g.nextDouble(), acc = 0;
             int k = 0;
-            while (k < w.length - 1 && (acc += w[k]) <= u) {
+            while (k < last && (acc += w[k]) <= u) {
                 k++;
             }
             double sd = Math.sqrt(vars[k] + sigma * sigma);

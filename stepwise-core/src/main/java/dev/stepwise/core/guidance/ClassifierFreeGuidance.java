@@ -8,9 +8,10 @@ import java.util.List;
 
 /**
  * Classifier-free guidance (Ho and Salimans 2022, eq. 6 in x0 form): D = D_u + w (D_c - D_u), with the
- * negative prompt as the unconditional branch. At w = 1 this is D_c, so the unconditional pass is
- * skipped and a run costs half the network rows. When {@code batched}, cond and uncond rows go through
- * the network as one call of twice the batch (split further if the model caps its batch).
+ * negative prompt as the unconditional branch. At w = 1 this is D_c, so the unconditional pass is skipped
+ * and a run costs half the network rows, unless the caller asks for D_u itself. When {@code batched},
+ * cond and uncond rows go through the network as one call of twice the batch (split further if the
+ * model caps its batch).
  */
 public final class ClassifierFreeGuidance implements Guidance {
     private final double scale;
@@ -44,13 +45,12 @@ public final class ClassifierFreeGuidance implements Guidance {
     public void predict(Denoiser model, Tensor x, double sigma, Conditions conditions, Tensor out, Tensor uncondOut,
                         ModelCalls.Counter calls) {
         int b = x.batch();
-        if (scale == 1.0) {
+        if (scale == 1.0 && uncondOut == null) {
             calls.passes(1, 0, runChunked(model, x, sigma, conditions.positive(), out));
-            if (uncondOut != null) {
-                System.arraycopy(out.data(), 0, uncondOut.data(), 0, out.size());
-            }
             return;
         }
+        // A caller asking for the unconditional estimate (CFG++ steps along it) gets the real D_u even at
+        // cfg = 1, as ComfyUI's CFG++ samplers disable the cfg = 1 shortcut.
         Tensor u = uncondOut != null ? uncondOut : scratchLike(x);
         if (batched && 2L * b <= Integer.MAX_VALUE) {
             int[] shape = x.shape();
@@ -72,6 +72,9 @@ public final class ClassifierFreeGuidance implements Guidance {
             int n1 = runChunked(model, x, sigma, conditions.positive(), out);
             int n2 = runChunked(model, x, sigma, conditions.negative(), u);
             calls.passes(1, 1, n1 + n2);
+        }
+        if (scale == 1.0) {
+            return;
         }
         float[] o = out.data(), ud = u.data();
         float w = (float) scale;

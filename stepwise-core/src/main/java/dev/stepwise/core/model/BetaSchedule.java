@@ -3,15 +3,23 @@ package dev.stepwise.core.model;
 import java.util.Locale;
 
 /**
- * Training noise schedules of discrete VP models, in diffusers' naming. Note that the CompVis/ldm
- * code (and SD's yaml) calls {@link #SCALED_LINEAR} "linear".
+ * Training noise schedules of discrete VP models, under diffusers' names. Beware: the CompVis/ldm code,
+ * SD's yaml files and ComfyUI ({@code make_beta_schedule}) call {@link #SCALED_LINEAR} "linear" and
+ * {@link #LINEAR} "sqrt_linear". Betas are computed in float64 as ComfyUI does (diffusers computes
+ * scaled_linear in float32, which moves the last digits of its sigmas).
  */
 public enum BetaSchedule {
-    /** betas = linspace(sqrt(start), sqrt(end), T)^2: SD1.x, SD2.x, SDXL with 0.00085..0.012. */
+    /**
+     * betas = linspace(sqrt(start), sqrt(end), T)^2: SD1.x, SD2.x, SDXL with 0.00085..0.012 (ComfyUI and
+     * ldm: "linear").
+     */
     SCALED_LINEAR,
-    /** betas = linspace(start, end, T): the original DDPM (Ho et al. 2020) with 1e-4..0.02. */
+    /** betas = linspace(start, end, T): the original DDPM (Ho et al. 2020) with 1e-4..0.02 (ldm: "sqrt_linear"). */
     LINEAR,
-    /** alpha_bar(t) = cos^2(((t/T) + s) / (1 + s) * pi / 2), s = 0.008 (Nichol and Dhariwal 2021, eq. 17). */
+    /**
+     * alpha_bar(t) = f(t) / f(0), f(t) = cos^2(((t/T) + s) / (1 + s) * pi / 2), s = 0.008, betas clipped
+     * to 0.999 (Nichol and Dhariwal 2021, eq. 17; diffusers: "squaredcos_cap_v2"; ComfyUI: "cosine").
+     */
     COSINE;
 
     public String id() {

@@ -88,7 +88,11 @@ public final class DiscreteVpSampling implements ModelSampling {
         return sigmas[sigmas.length - 1];
     }
 
-    /** Fractional timestep by linear interpolation in log sigma (k-diffusion's sigma_to_t). */
+    /**
+     * Fractional timestep by linear interpolation in log sigma (k-diffusion's sigma_to_t, as A1111 feeds
+     * the network). ComfyUI's ModelSamplingDiscrete.timestep instead rounds to the nearest table index
+     * (argmin |log sigma - log_sigmas|), so between table entries the network sees a slightly different t.
+     */
     @Override
     public double timestep(double sigma) {
         double ls = Math.log(sigma);

@@ -22,8 +22,12 @@ public final class FlowSampling implements ModelSampling {
     private final double[] sigmas;
 
     public FlowSampling(Shift kind, double shift, double multiplier, int timesteps) {
-        if (!(shift > 0) || Double.isInfinite(shift)) {
+        if (kind == Shift.SD3 && (!(shift > 0) || Double.isInfinite(shift))) {
             throw new IllegalArgumentException("shift " + shift + " must be a finite number > 0");
+        }
+        // Flux's mu is an exponent (sigma = e^mu / (e^mu + 1/t - 1)): any finite value, 0 being no shift.
+        if (kind == Shift.FLUX && !Double.isFinite(shift)) {
+            throw new IllegalArgumentException("flux mu " + shift + " must be a finite number");
         }
         if (!(multiplier > 0) || timesteps < 2) {
             throw new IllegalArgumentException("multiplier must be > 0 and timesteps >= 2");
@@ -63,6 +67,11 @@ public final class FlowSampling implements ModelSampling {
         return sigma * multiplier;
     }
 
+    /**
+     * The shifted noise level at the unshifted time timestep / multiplier, as ComfyUI defines it: not the
+     * inverse of {@link #timestep} unless the shift is the identity (sigma(timestep(s)) = shift(s)). The
+     * timestep-walking schedulers (normal, sgm_uniform) rely on exactly this.
+     */
     @Override
     public double sigma(double timestep) {
         double t = timestep / multiplier;
