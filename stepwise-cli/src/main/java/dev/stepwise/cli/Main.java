@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, ListCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
-                "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy",
+                "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
+                "      --out samples.npy",
                 "  stepwise list samplers"})
 public final class Main implements Runnable {
     /** Exit code for bad input. */

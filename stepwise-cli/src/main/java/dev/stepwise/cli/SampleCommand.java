@@ -39,8 +39,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = "Sample a model and write the samples as .npy (float32, shape [batch, dim]) "
                 + "plus OUT.json with every generation parameter.",
-        footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) gives the starting noise, as in ComfyUI.",
-                "Example: stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy"})
+        footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) is the starting noise, as in ComfyUI.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
+                "Example:", "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 \\",
+                "      --seed 42 --batch 8 --out samples.npy"})
 final class SampleCommand implements Callable<Integer> {
 
     @Spec
