@@ -47,7 +47,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code (for tests and embedding). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        try {
+            return commandLine(out, err).execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("stepwise: out of memory (" + e.getMessage() + "); use a smaller --batch or give Java more "
+                    + "memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
+            err.flush();
+            return FAILURE;
+        }
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {

@@ -100,7 +100,7 @@ class BadInputTest {
                 c("--label 99 is not allowed; the model's labels are 0..7", "--label", "99"),
                 c("--negative-label -1 is not allowed; the model's labels are 0..7", "--negative-label", "-1"),
                 c("--label 0 is not allowed: the model's components have no \"label\"", "--model", "gmm:{dir}/unlabelled.json", "--label", "0"),
-                c("--noise 'whisper' is not available; allowed: sequential", "--noise", "whisper"),
+                c("--noise 'whisper' is not available; allowed: ", "--noise", "whisper"),
                 c("Unknown option: '--frobnicate'", "--frobnicate"),
                 c("is a folder", "--out", "{dir}/folder.npy"),
                 c("does not exist", "--out", "{dir}/no/such/folder/x.npy"));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.samplers.Samplers;
@@ -58,7 +59,7 @@ class SampleCommandTest {
         assertEquals(5, j.get("batch").asInt());
         assertEquals(1.0, j.get("cfg").asDouble());
         assertEquals(1.0, j.get("denoise").asDouble());
-        assertEquals("sequential", j.get("noise").asText());
+        assertEquals(defaultNoise(), j.get("noise").asText(), "no --noise: the library's default");
         assertEquals(12, j.get("nfe").asLong());
         assertEquals(12, j.get("cond_passes").asLong());
         assertEquals(0, j.get("uncond_passes").asLong(), "cfg 1 skips the unconditional pass");
@@ -196,6 +197,34 @@ class SampleCommandTest {
         assertEquals("gmm:" + spec, j.get("model").get("source").asText());
         assertEquals(0.002, j.get("model").get("sigma_min").asDouble());
         assertNull(j.get("model").get("nothing"));
+    }
+
+    private static String defaultNoise() {
+        var model = dev.stepwise.core.analytic.GaussianMixture.gaussian(new double[] {0}, 1, 0.002, 80).model("g");
+        return SampleRequest.builder(model).build().noise().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Test
+    void everyNoiseKindIsAnOptionValue() throws IOException {
+        for (SampleRequest.NoiseKind kind : SampleRequest.NoiseKind.values()) {
+            String name = kind.name().toLowerCase(java.util.Locale.ROOT);
+            Path out = dir.resolve("noise-" + name + ".npy");
+            Cli.Result r = Cli.run("sample", "--sampler", "euler_ancestral", "--steps", "4", "--noise", name,
+                    "--out", out.toString());
+            assertEquals(0, r.code(), r.err());
+            assertEquals(name, JSON.readTree(SampleCommand.sidecar(out).toFile()).get("noise").asText());
+        }
+    }
+
+    /** A failure while writing (here a file name longer than the file system allows) is exit 1, one line. */
+    @Test
+    void aWriteFailureIsExitOneWithOneLine() {
+        Path out = dir.resolve("x".repeat(300) + ".npy");
+        Cli.Result r = Cli.run("sample", "--steps", "2", "--out", out.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(1, r.errLines(), r.err());
+        assertTrue(r.err().startsWith("stepwise sample: cannot write "), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
     }
 
     static String[] concat(String[] a, String... b) {
