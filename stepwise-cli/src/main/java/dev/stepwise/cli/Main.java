@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, ListCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
-                "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy",
+                "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
+                "      --out samples.npy",
                 "  stepwise list samplers"})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
@@ -46,7 +47,14 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code (for tests and embedding). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        try {
+            return commandLine(out, err).execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("stepwise: out of memory (" + e.getMessage() + "); use a smaller --batch or give Java more "
+                    + "memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
+            err.flush();
+            return FAILURE;
+        }
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {

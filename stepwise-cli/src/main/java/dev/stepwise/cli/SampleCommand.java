@@ -39,8 +39,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "sample", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = "Sample a model and write the samples as .npy (float32, shape [batch, dim]) "
                 + "plus OUT.json with every generation parameter.",
-        footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) gives the starting noise, as in ComfyUI.",
-                "Example: stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 --out samples.npy"})
+        footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) is the starting noise, as in ComfyUI.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
+                "Example:", "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 \\",
+                "      --seed 42 --batch 8 --out samples.npy"})
 final class SampleCommand implements Callable<Integer> {
 
     @Spec
@@ -101,8 +103,9 @@ final class SampleCommand implements Callable<Integer> {
             description = "Scheduler parameter, repeatable (e.g. -S rho=5); see 'stepwise list schedulers'.")
     Map<String, String> schedulerParameters = new LinkedHashMap<>();
 
-    @Option(names = "--noise", paramLabel = "KIND", defaultValue = "sequential",
-            description = "Per-step noise of ancestral/SDE samplers: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.",
+    @Option(names = "--noise", paramLabel = "KIND",
+            description = "Per-step noise of ancestral/SDE samplers: ${COMPLETION-CANDIDATES}. Default: the library's ("
+                    + "see the sidecar's \"noise\").",
             completionCandidates = NoiseKinds.class)
     String noise;
 
@@ -122,12 +125,14 @@ final class SampleCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         Run run = prepare();
         SampleResult result;
+        SampleRequest request;
         try (Progress progress = Progress.create(!noProgress)) {
-            result = Stepwise.sample(run.request(progress));
+            request = run.request(progress);
+            result = Stepwise.sample(request);
         }
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         files.put(out, Npy.encode(result.samples()));
-        files.put(sidecar(out), sidecarJson(run, result));
+        files.put(sidecar(out), sidecarJson(run, request, result));
         try {
             AtomicFiles.write(files);
         } catch (IOException e) {
@@ -147,8 +152,7 @@ final class SampleCommand implements Callable<Integer> {
     /** Everything checked and loaded, before any sampling. */
     record Run(Model model, String modelSource, GaussianMixture mixture, SamplerInfo samplerInfo,
                Map<String, Object> samplerValues, Map<String, Object> schedulerValues, double[] sigmas,
-               boolean sigmasGiven, Tensor initialNoise, SampleRequest.NoiseKind noiseKind,
-               Conditioning positive, Conditioning negative, SampleRequest.Builder builder) {
+               boolean sigmasGiven, Tensor initialNoise, Conditioning positive, Conditioning negative, SampleRequest.Builder builder) {
 
         SampleRequest request(Progress progress) {
             return builder.listener(progress).build();
@@ -170,7 +174,6 @@ final class SampleCommand implements Callable<Integer> {
         }
         SamplerInfo info = Samplers.get(sampler);
         Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
-        SampleRequest.NoiseKind noiseKind = noiseKind(noise);
 
         double[] sigmaList = null;
         Map<String, Object> schedulerValues = Map.of();
@@ -205,7 +208,10 @@ final class SampleCommand implements Callable<Integer> {
                 .sampler(info.name()).samplerParameters(samplerParameters)
                 .scheduler(scheduler).schedulerParameters(schedulerParameters)
                 .steps(steps).denoise(denoise).cfg(cfg).seed(seed).batch(batch)
-                .prompt(positive).negative(negative).noise(noiseKind);
+                .prompt(positive).negative(negative);
+        if (noise != null) {
+            b.noise(noiseKind(noise));
+        }
         if (sigmaList != null) {
             b.sigmas(sigmaList);
         }
@@ -213,7 +219,7 @@ final class SampleCommand implements Callable<Integer> {
             b.initialNoise(noiseTensor);
         }
         return new Run(m, source, mixture, info, samplerValues, schedulerValues, sigmaList, sigmaList != null,
-                noiseTensor, noiseKind, positive, negative, b);
+                noiseTensor, positive, negative, b);
     }
 
     static SampleRequest.NoiseKind noiseKind(String name) {
@@ -289,7 +295,7 @@ final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    private byte[] sidecarJson(Run run, SampleResult r) throws IOException {
+    private byte[] sidecarJson(Run run, SampleRequest request, SampleResult r) throws IOException {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("stepwise_version", Version.get());
         Map<String, Object> modelInfo = new LinkedHashMap<>();
@@ -316,7 +322,7 @@ final class SampleCommand implements Callable<Integer> {
         j.put("negative_label", negativeLabel);
         j.put("seed", seed);
         j.put("batch", batch);
-        j.put("noise", run.noiseKind().name().toLowerCase(Locale.ROOT));
+        j.put("noise", request.noise().name().toLowerCase(Locale.ROOT));
         j.put("init_noise", initNoise == null ? null : initNoise.toString());
         j.put("shape", r.samples().shape());
         j.put("nfe", r.calls().nfe());
