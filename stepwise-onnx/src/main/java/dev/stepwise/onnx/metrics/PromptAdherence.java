@@ -1,5 +1,6 @@
 package dev.stepwise.onnx.metrics;
 
+import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.tensor.Tensor;
 
 /**
@@ -25,6 +26,25 @@ public final class PromptAdherence {
             out[i] = best;
         }
         return out;
+    }
+
+    /**
+     * The class a prompt asks for: the label of the largest weight, or -1 for an unconditional prompt or
+     * a tie between the largest weights (such prompts have no single class to adhere to).
+     */
+    public static int promptedClass(Conditioning.Classes prompt) {
+        double[] w = prompt.weights();
+        int best = -1;
+        boolean tie = false;
+        for (int k = 0; k < w.length; k++) {
+            if (w[k] > 0 && (best < 0 || w[k] > w[best])) {
+                best = k;
+                tie = false;
+            } else if (best >= 0 && w[k] == w[best]) {
+                tie = true;
+            }
+        }
+        return tie ? -1 : best;
     }
 
     /** Share in [0, 1] of rows whose argmax equals {@code prompted[row]}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.OnnxOptions;
 import java.io.IOException;
@@ -74,6 +75,9 @@ class ClassifierTest {
     void adherenceCountsMatches() {
         assertEquals(0.5, PromptAdherence.score(new int[] {1, 2, 3, 4}, new int[] {1, 0, 3, 0}), 0);
         assertThrows(IllegalArgumentException.class, () -> PromptAdherence.score(new int[] {1}, new int[] {1, 2}));
+        assertEquals(2, PromptAdherence.promptedClass(Conditioning.classes(0.5, 0, 1.3, 1)));
+        assertEquals(-1, PromptAdherence.promptedClass(Conditioning.classes(0, 0, 0)));
+        assertEquals(-1, PromptAdherence.promptedClass(Conditioning.classes(1, 0, 1)));
         Tensor logits = Tensor.wrap(new float[] {0, 2, 2, -1, 5, 1}, 2, 3);
         assertArrayEquals(new int[] {1, 1}, PromptAdherence.argmax(logits));
     }
