@@ -13,6 +13,7 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.core.testing.DistributionChecks;
 import dev.stepwise.core.tensor.Vec;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * Also which noise a sampler gets by default, and the errors for bad parameters.
  */
 class StochasticSamplerFactsTest {
-    static final GaussianMixture MIXTURE = StochasticDistributionTest.MIXTURE;
+    static final GaussianMixture MIXTURE = DistributionChecks.THREE_GAUSSIANS_2D;
     static final Model MODEL = MIXTURE.model("mixture");
     static final int BATCH = 64;
     static final Tensor START;
