@@ -12,7 +12,6 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.testing.DistributionChecks;
 import dev.stepwise.core.testing.FlowMixture;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -23,13 +22,12 @@ import org.junit.jupiter.api.TestFactory;
  * Every registered stochastic sampler, run with its defaults over many steps from pure noise, must draw
  * from the data distribution: a 2-D mixture of three Gaussians with different weights, means and
  * widths, checked by {@link DistributionChecks} (means and covariances within 4.5 standard errors, a
- * KS test of each marginal at alpha = 0.001). A sampler with the wrong noise scale must fail the same check.
+ * KS test of each marginal at alpha = 0.001), both as a VE model and as a rectified-flow model
+ * ({@link FlowMixture}, SD3 shift 3). Each run also makes the model calls its registry entry promises.
+ * A sampler with the wrong noise scale must fail the same check.
  */
-public class StochasticDistributionTest {
-    public static final GaussianMixture MIXTURE = new GaussianMixture(2, List.of(
-            new GaussianMixture.Component(0.5, new double[] {-2, 0.5}, 0.4, null),
-            new GaussianMixture.Component(0.3, new double[] {1.5, 1.5}, 0.7, null),
-            new GaussianMixture.Component(0.2, new double[] {1, -2}, 0.25, null)), 0.002, 80);
+class StochasticDistributionTest {
+    static final GaussianMixture MIXTURE = DistributionChecks.THREE_GAUSSIANS_2D;
 
     static final int N = 5000;
     /**
@@ -67,7 +65,6 @@ public class StochasticDistributionTest {
                 assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), "model calls of " + info.name());
             }
             DistributionChecks.Result result = DistributionChecks.check(MIXTURE, r.samples().data(), Z, KS_ALPHA, 0);
-            System.out.println(info.name() + " (VE)\n" + result);
             assertTrue(result.passed(), info.name() + " fails the distribution check:\n" + result);
         }));
     }
@@ -76,7 +73,6 @@ public class StochasticDistributionTest {
     Stream<DynamicTest> everyStochasticSamplerDrawsTheMixtureUnderFlow() {
         return stochastic().map(info -> DynamicTest.dynamicTest(info.name(), () -> {
             DistributionChecks.Result result = check(FlowMixture.model(MIXTURE, 3.0), info, Map.of());
-            System.out.println(info.name() + " (flow)\n" + result);
             assertTrue(result.passed(), info.name() + " fails the distribution check under flow:\n" + result);
         }));
     }
@@ -85,7 +81,6 @@ public class StochasticDistributionTest {
     @Test
     void halfTheNoiseFailsTheSameCheck() {
         DistributionChecks.Result result = check(MIXTURE.model("mixture"), Samplers.get("euler_ancestral"), Map.of("s_noise", 0.5));
-        System.out.println("euler_ancestral s_noise=0.5 (negative control)\n" + result);
         assertFalse(result.passed(), "the distribution check should reject s_noise = 0.5:\n" + result);
     }
 }

@@ -22,6 +22,15 @@ import java.util.Locale;
  * </ul>
  */
 public final class DistributionChecks {
+    /**
+     * A 2-D mixture of three Gaussians with different weights, means and widths (one narrow, one wide),
+     * data range 0.002..80: mean (-0.35, 0.30), covariance [[2.992, -0.12], [-0.12, 1.7495]].
+     */
+    public static final GaussianMixture THREE_GAUSSIANS_2D = new GaussianMixture(2, List.of(
+            new GaussianMixture.Component(0.5, new double[] {-2, 0.5}, 0.4, null),
+            new GaussianMixture.Component(0.3, new double[] {1.5, 1.5}, 0.7, null),
+            new GaussianMixture.Component(0.2, new double[] {1, -2}, 0.25, null)), 0.002, 80);
+
     private DistributionChecks() {
     }
 
