@@ -12,17 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * NumPy's .npy format, version 1.0 (numpy.lib.format): little-endian float32 ({@code <f4}) in C order
- * when writing; float32 or float64 of either byte order when reading.
+ * NumPy's .npy format (numpy.lib.format): version 1.0, little-endian float32 ({@code <f4}) in C order
+ * when writing; float32 or float64 of either byte order, versions 1.0 to 3.0, when reading.
  */
 public final class Npy {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=]?)([fi])(\\d+)'");
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=]?)([a-zA-Z])(\\d+)'");
     private static final Pattern ORDER = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
@@ -79,7 +80,11 @@ public final class Npy {
         }
     }
 
-    /** Reads a float32 or float64 .npy (values converted to float32). */
+    /**
+     * Reads a float32 or float64 .npy of either byte order, format version 1, 2 or 3 (values converted
+     * to float32). Anything else (another dtype, Fortran order, a scalar, an empty array, a header that
+     * does not parse, or data shorter or longer than the shape) is an IOException naming the problem.
+     */
     public static Tensor read(InputStream in, String name) throws IOException {
         byte[] all = in.readAllBytes();
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
@@ -88,18 +93,25 @@ public final class Npy {
                 throw new IOException(name + " is not a .npy file (bad magic)");
             }
         }
-        if (b.remaining() < 4) {
-            throw new IOException(name + " is truncated");
+        if (b.remaining() < 2) {
+            throw new IOException(name + " is truncated inside its .npy header");
         }
-        int major = b.get();
-        b.get();
-        int headerLen = major == 1 ? Short.toUnsignedInt(b.getShort()) : b.getInt();
-        if (headerLen < 0 || headerLen > b.remaining()) {
-            throw new IOException(name + " has a bad header length");
+        int major = b.get(), minor = b.get();
+        if (major < 1 || major > 3) {
+            throw new IOException(name + " is .npy format version " + major + "." + minor + "; versions 1 to 3 are read");
         }
-        byte[] hb = new byte[headerLen];
+        int lengthBytes = major == 1 ? 2 : 4;
+        if (b.remaining() < lengthBytes) {
+            throw new IOException(name + " is truncated inside its .npy header");
+        }
+        long headerLen = major == 1 ? Short.toUnsignedInt(b.getShort()) : Integer.toUnsignedLong(b.getInt());
+        if (headerLen > b.remaining()) {
+            throw new IOException(name + " is truncated: its header claims " + headerLen + " bytes but only "
+                    + b.remaining() + " follow");
+        }
+        byte[] hb = new byte[(int) headerLen];
         b.get(hb);
-        String header = new String(hb, StandardCharsets.ISO_8859_1);
+        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header), o = ORDER.matcher(header), s = SHAPE.matcher(header);
         if (!d.find() || !o.find() || !s.find()) {
             throw new IOException(name + " has an unreadable .npy header: " + header.trim());
@@ -115,8 +127,16 @@ public final class Npy {
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         List<Integer> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
-            if (!part.isBlank()) {
-                dims.add(Integer.parseInt(part.trim()));
+            String t = part.trim();
+            if (t.endsWith("L")) {
+                t = t.substring(0, t.length() - 1); // Python 2 longs
+            }
+            if (!t.isEmpty()) {
+                try {
+                    dims.add(Integer.parseInt(t));
+                } catch (NumberFormatException e) {
+                    throw new IOException(name + " has an unreadable shape (" + s.group(1) + ")");
+                }
             }
         }
         if (dims.isEmpty()) {
@@ -125,11 +145,19 @@ public final class Npy {
         int[] shape = dims.stream().mapToInt(Integer::intValue).toArray();
         long count = 1;
         for (int v : shape) {
+            if (v < 1) {
+                throw new IOException(name + " has shape " + Arrays.toString(shape)
+                        + " with a dimension < 1; an empty array cannot be read");
+            }
             count *= v;
+            if (count > Integer.MAX_VALUE - 8) {
+                throw new IOException(name + " has shape " + Arrays.toString(shape) + ", too many values");
+            }
         }
         if (b.remaining() != count * width) {
-            throw new IOException(name + " should hold " + count + " values of " + width + " bytes but has "
-                    + b.remaining() + " bytes of data");
+            throw new IOException(name + " should hold " + count + " values of " + width + " bytes for shape "
+                    + Arrays.toString(shape) + " but has " + b.remaining() + " bytes of data"
+                    + (b.remaining() < count * width ? " (truncated)" : ""));
         }
         b.order(order);
         float[] data = new float[(int) count];

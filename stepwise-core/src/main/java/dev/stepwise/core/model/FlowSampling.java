@@ -112,6 +112,12 @@ public final class FlowSampling implements ModelSampling {
         }
     }
 
+    /** ComfyUI's CONST.noise_scaling has no max_denoise variant: the flag is ignored. */
+    @Override
+    public void noiseScaling(double sigma, float[] noise, float[] latent, boolean maxDenoise, float[] out) {
+        noiseScaling(sigma, noise, latent, out);
+    }
+
     @Override
     public void inverseNoiseScaling(double sigma, float[] x) {
         if (sigma > 0 && sigma < 1) {

@@ -44,6 +44,25 @@ public interface ModelSampling {
         }
     }
 
+    /**
+     * ComfyUI's {@code max_denoise} test (comfy/samplers.py, Sampler.max_denoise): the run starts at the
+     * model's largest noise level (math.isclose with rel_tol 1e-5) or above it.
+     */
+    default boolean isMaxDenoise(double firstSigma) {
+        double m = sigmaMax();
+        return Math.abs(m - firstSigma) <= 1e-5 * Math.max(Math.abs(m), Math.abs(firstSigma)) || firstSigma > m;
+    }
+
+    /**
+     * The starting point as ComfyUI's KSampler forms it: with {@code maxDenoise} (see {@link #isMaxDenoise})
+     * a VE-form model scales the noise by sqrt(1 + sigma^2) instead of sigma, i.e. draws x_T ~ N(0, I) in
+     * the VP variable x / sqrt(1 + sigma^2) (the DDPM prior) rather than x = sigma n; at SD1.x's sigma_max
+     * 14.6146 that is 14.6488. Flow models ignore the flag.
+     */
+    default void noiseScaling(double sigma, float[] noise, float[] latent, boolean maxDenoise, float[] out) {
+        noiseScaling(maxDenoise ? Math.sqrt(1 + sigma * sigma) : sigma, noise, latent, out);
+    }
+
     /** Maps the sampler's final x back to the data (identity except for flow models stopped above 0). */
     default void inverseNoiseScaling(double sigma, float[] x) {
     }

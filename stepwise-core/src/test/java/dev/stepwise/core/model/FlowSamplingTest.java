@@ -125,6 +125,34 @@ class FlowSamplingTest {
         assertEquals((float) 14.6 * -2 + 3, out[1], 1e-5);
     }
 
+    /**
+     * ComfyUI's KSampler scales the first noise by sqrt(1 + sigma^2) when the run starts at sigma_max
+     * (EPS.noise_scaling with max_denoise); flow models (CONST) do not.
+     */
+    @Test
+    void maxDenoiseScalesVeNoiseBySqrtOnePlusSigmaSquared() {
+        DiscreteVpSampling sd = DiscreteVpSampling.stableDiffusion(Prediction.EPS);
+        double max = sd.sigmaMax();
+        assertTrue(sd.isMaxDenoise(max));
+        assertTrue(sd.isMaxDenoise(max * (1 + 9e-6)));
+        assertTrue(sd.isMaxDenoise(max * (1 - 9e-6)));
+        assertTrue(sd.isMaxDenoise(100));
+        assertTrue(!sd.isMaxDenoise(max * (1 - 2e-5)));
+        assertTrue(!sd.isMaxDenoise(1.0));
+        float[] noise = {1, -2}, latent = {0.5f, 3}, out = new float[2];
+        sd.noiseScaling(max, noise, latent, true, out);
+        double scale = Math.sqrt(1 + max * max);
+        assertEquals(14.6488, scale, 1e-4);
+        assertEquals(scale * 1 + 0.5, out[0], 1e-5);
+        assertEquals(scale * -2 + 3, out[1], 1e-5);
+        sd.noiseScaling(max, noise, latent, false, out);
+        assertEquals(max * 1 + 0.5, out[0], 1e-5);
+        FlowSampling f = FlowSampling.sd3(3);
+        assertTrue(f.isMaxDenoise(1.0));
+        f.noiseScaling(1.0, noise, latent, true, out);
+        assertArrayEquals(noise, out, 0f, "flow ignores max_denoise");
+    }
+
     @Test
     void badArgumentsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> FlowSampling.sd3(0));

@@ -154,6 +154,21 @@ class PredictionTest {
         }
     }
 
+    /**
+     * The table that table-walking schedulers index: ComfyUI's ModelSamplingContinuousEDM buffer,
+     * exp(linspace(ln 0.002, ln 80, 1000)) in float32; ours is the same in float64, so within float32
+     * rounding of the log (up to ulp(ln 80) ~ 5e-7 relative after exp) and of the exp.
+     */
+    @Test
+    void continuousVeTableMatchesComfyUi() {
+        float[] comfy = dev.stepwise.core.io.NpyFixtures.floats("comfy_edm_sigmas_0.002_80.npy");
+        double[] ours = ContinuousVeSampling.exact(0.002, 80).sigmaTable();
+        assertEquals(comfy.length, ours.length);
+        for (int i = 0; i < ours.length; i++) {
+            assertEquals(comfy[i], ours[i], 1e-6 * ours[i], "sigma " + i);
+        }
+    }
+
     @Test
     void parseAcceptsComfyUiNames() {
         assertEquals(Prediction.V, Prediction.parse("v_prediction"));
