@@ -52,7 +52,11 @@ public final class BenchMain {
             if (!r.getParams().getBenchmark().endsWith("SamplerStepBench.run")) {
                 continue;
             }
-            bySampler.computeIfAbsent(r.getParams().getParam("sampler"), k -> new TreeMap<>())
+            String key = r.getParams().getParam("sampler");
+            if (!"1".equals(r.getParams().getParam("cfg")) && !"1.0".equals(r.getParams().getParam("cfg"))) {
+                key += " (cfg " + r.getParams().getParam("cfg") + ")";
+            }
+            bySampler.computeIfAbsent(key, k -> new TreeMap<>())
                     .put(Integer.parseInt(r.getParams().getParam("steps")), r);
         }
         if (bySampler.isEmpty()) {

@@ -54,6 +54,10 @@ public class SamplerStepBench {
     @Param({"10", "30"})
     public int steps;
 
+    /** Guidance scale: 1 runs only the conditional pass; e.g. -p cfg=7 adds the unconditional one. */
+    @Param({"1"})
+    public double cfg;
+
     private Sampler instance;
     private SamplingContextFactory contexts;
     private double[] sigmas;
@@ -66,7 +70,7 @@ public class SamplerStepBench {
         instance = info.create();
         DiscreteVpSampling sd = DiscreteVpSampling.stableDiffusion(Prediction.EPS);
         Model model = new Model("zero-cost", new ZeroCostDenoiser(), sd, LATENT);
-        contexts = new SamplingContextFactory(model);
+        contexts = new SamplingContextFactory(model, cfg);
         sigmas = Sigmas.forRun(new KarrasScheduler(7), sd, steps, 1, info.discardPenultimate());
         start = new float[model.sampleSize()];
         new TorchGenerator(42).randn(start);
@@ -87,12 +91,13 @@ public class SamplerStepBench {
     /** A fresh context per run, as {@code Stepwise.sample} makes one, with a noise generator kept across runs. */
     static final class SamplingContextFactory {
         private final Model model;
-        private final ClassifierFreeGuidance guidance = new ClassifierFreeGuidance(1.0);
+        private final ClassifierFreeGuidance guidance;
         private final Conditions conditions = Conditions.unconditional(1);
         private final NoiseSampler noise = NoiseSampler.sequential(new TorchGenerator(7));
 
-        SamplingContextFactory(Model model) {
+        SamplingContextFactory(Model model, double cfg) {
             this.model = model;
+            this.guidance = new ClassifierFreeGuidance(cfg);
         }
 
         SamplingContext next() {

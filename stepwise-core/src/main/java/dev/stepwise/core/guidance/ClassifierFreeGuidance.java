@@ -19,6 +19,9 @@ public final class ClassifierFreeGuidance implements Guidance {
     private Tensor both;
     private Tensor bothOut;
     private Tensor condOut;
+    // The cond rows then the uncond rows, built once per Conditions so that a guided call allocates nothing.
+    private Conditions bothFor;
+    private List<Conditioning> bothConditions;
 
     public ClassifierFreeGuidance(double scale, boolean batched) {
         if (!(scale >= 0) || Double.isInfinite(scale)) {
@@ -53,18 +56,15 @@ public final class ClassifierFreeGuidance implements Guidance {
         // cfg = 1, as ComfyUI's CFG++ samplers disable the cfg = 1 shortcut.
         Tensor u = uncondOut != null ? uncondOut : scratchLike(x);
         if (batched && 2L * b <= Integer.MAX_VALUE) {
-            int[] shape = x.shape();
-            shape[0] = 2 * b;
-            if (both == null || !java.util.Arrays.equals(both.shape(), shape)) {
+            if (!holdsBoth(x)) {
+                int[] shape = x.shape();
+                shape[0] = 2 * b;
                 both = Tensor.zeros(shape);
                 bothOut = Tensor.zeros(shape);
             }
             System.arraycopy(x.data(), 0, both.data(), 0, x.size());
             System.arraycopy(x.data(), 0, both.data(), x.size(), x.size());
-            List<Conditioning> cond = new ArrayList<>(2 * b);
-            cond.addAll(conditions.positive());
-            cond.addAll(conditions.negative());
-            int networkCalls = runChunked(model, both, sigma, cond, bothOut);
+            int networkCalls = runChunked(model, both, sigma, bothConditions(conditions), bothOut);
             System.arraycopy(bothOut.data(), 0, out.data(), 0, x.size());
             System.arraycopy(bothOut.data(), x.size(), u.data(), 0, x.size());
             calls.passes(1, 1, networkCalls);
@@ -81,6 +81,30 @@ public final class ClassifierFreeGuidance implements Guidance {
         for (int i = 0; i < o.length; i++) {
             o[i] = ud[i] + w * (o[i] - ud[i]);
         }
+    }
+
+    /** Whether the cond + uncond buffers fit x: twice its batch, the same row shape (checked without copying shapes). */
+    private boolean holdsBoth(Tensor x) {
+        if (both == null || both.rank() != x.rank() || both.dim(0) != 2 * x.batch()) {
+            return false;
+        }
+        for (int i = 1; i < x.rank(); i++) {
+            if (both.dim(i) != x.dim(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private List<Conditioning> bothConditions(Conditions conditions) {
+        if (bothFor != conditions) {
+            List<Conditioning> cond = new ArrayList<>(2 * conditions.batch());
+            cond.addAll(conditions.positive());
+            cond.addAll(conditions.negative());
+            bothConditions = List.copyOf(cond);
+            bothFor = conditions;
+        }
+        return bothConditions;
     }
 
     private Tensor scratchLike(Tensor x) {
