@@ -26,10 +26,13 @@ import java.util.Arrays;
  *         .sampler("dpmpp_2m").scheduler("karras").steps(20).seed(42).batch(8).build());
  * }</pre>
  *
- * <p>Noise: {@code torch.manual_seed(seed)} then {@code torch.randn(batch, *shape)} gives the starting
- * noise (see {@link TorchGenerator}), scaled to the first sigma by the model's parameterisation; ancestral
- * and SDE samplers then draw each step's noise as the next {@code torch.randn} of the same shape, or, for
- * k-diffusion's SDE samplers (or on request), from a Brownian tree seeded with the same seed.
+ * <p>Noise, as ComfyUI forms it on the CPU: {@code torch.manual_seed(seed)} then
+ * {@code torch.randn(batch, *shape)} gives the starting noise (see {@link TorchGenerator}), scaled to the
+ * first sigma by the model's parameterisation (by sqrt(1 + sigma^2) when the run starts at sigma_max, as
+ * ComfyUI's KSampler does); ancestral samplers then draw each step's noise as successive
+ * {@code torch.randn} calls of a second generator seeded with seed + 1 (ComfyUI's
+ * {@code default_noise_sampler} on the CPU), and k-diffusion's SDE samplers (or any sampler on request)
+ * from a Brownian tree seeded with the seed.
  */
 public final class Stepwise {
     private Stepwise() {
@@ -64,9 +67,10 @@ public final class Stepwise {
             generator.randn(noise);
         }
         float[] x = new float[noise.length];
-        ms.noiseScaling(sigmas[0], noise, null, x);
+        // ComfyUI's KSampler: a run that starts at the model's sigma_max scales the noise by sqrt(1 + sigma^2).
+        ms.noiseScaling(sigmas[0], noise, null, ms.isMaxDenoise(sigmas[0]), x);
 
-        NoiseSampler stepNoise = stepNoise(r, info, sigmas, generator, noise.length);
+        NoiseSampler stepNoise = stepNoise(r, info, sigmas, new TorchGenerator(r.seed() + 1), noise.length);
         SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
         long start = System.nanoTime();
         sampler.sample(ctx, x, sigmas);
@@ -76,7 +80,7 @@ public final class Stepwise {
     }
 
     /**
-     * The per-step noise: the generator continued, or (BROWNIAN, or DEFAULT for a sampler flagged
+     * The per-step noise: the step generator (seeded with seed + 1) in sequence, or (BROWNIAN, or DEFAULT for a sampler flagged
      * {@link SamplerInfo#brownianNoise()}) a Brownian tree over [smallest positive sigma, largest sigma] of
      * the run seeded with the request seed, as k-diffusion's SDE samplers build theirs.
      */
