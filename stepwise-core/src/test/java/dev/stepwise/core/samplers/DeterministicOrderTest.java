@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.testing.OrderMeasurement;
+import dev.stepwise.core.measure.OrderMeasurement;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;

@@ -1,18 +1,15 @@
 package dev.stepwise.core.testing;
 
-import dev.stepwise.core.guidance.ClassifierFreeGuidance;
-import dev.stepwise.core.guidance.Conditions;
 import dev.stepwise.core.guidance.ModelCalls;
+import dev.stepwise.core.measure.Runs;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.noise.NoiseSampler;
 import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.schedule.KarrasScheduler;
-import dev.stepwise.core.sampling.SamplingContext;
 import dev.stepwise.core.sampling.StepListener;
 import java.util.Map;
 
-/** Runs a registered sampler straight through a {@link SamplingContext}, from a given x at sigmas[0]. */
+/** Runs a registered sampler straight through a sampling context, from a given x at sigmas[0] ({@link Runs}). */
 public final class SamplerRuns {
     private SamplerRuns() {
     }
@@ -39,31 +36,23 @@ public final class SamplerRuns {
     /** As above, telling {@code listener} after every step. */
     public static Run run(SamplerInfo info, Map<String, ?> parameters, Model model, float[] start, double[] sigmas,
                           long noiseSeed, double cfg, boolean batchCondUncond, StepListener listener) {
-        int batch = start.length / model.sampleSize();
-        SamplingContext ctx = new SamplingContext(model, new ClassifierFreeGuidance(cfg, batchCondUncond),
-                Conditions.unconditional(batch), NoiseSampler.sequential(new TorchGenerator(noiseSeed)), listener, batch);
-        float[] x = start.clone();
-        info.create(parameters).sample(ctx, x, sigmas);
-        return new Run(x, ctx.calls());
+        Runs.Result r = Runs.run(info, parameters, model, start, sigmas,
+                NoiseSampler.sequential(new TorchGenerator(noiseSeed)), cfg, batchCondUncond, listener);
+        return new Run(r.x(), r.calls());
     }
 
     /** A Karras (rho = 7) list of {@code steps} steps from sigmaMax down to sigmaMin, without the final 0. */
     public static double[] karrasWithoutZero(double sigmaMin, double sigmaMax, int steps) {
-        return java.util.Arrays.copyOf(KarrasScheduler.karras(sigmaMin, sigmaMax, steps + 1, 7), steps + 1);
+        return Runs.karrasWithoutZero(sigmaMin, sigmaMax, steps);
     }
 
     /** A Karras (rho = 7) list of {@code steps} steps ending in 0 (the last step goes from sigmaMin to 0). */
     public static double[] karrasWithZero(double sigmaMin, double sigmaMax, int steps) {
-        return KarrasScheduler.karras(sigmaMin, sigmaMax, steps, 7);
+        return Runs.karrasWithZero(sigmaMin, sigmaMax, steps);
     }
 
     /** Fixed standard-normal rows scaled by sigma and shifted by mean: a starting point at noise level sigma. */
     public static float[] startAt(double[] mean, double sigma, int batch, long seed) {
-        float[] n = new float[batch * mean.length];
-        new TorchGenerator(seed).randn(n);
-        for (int i = 0; i < n.length; i++) {
-            n[i] = (float) (mean[i % mean.length] + sigma * n[i]);
-        }
-        return n;
+        return Runs.startAt(mean, sigma, batch, seed);
     }
 }

@@ -1,4 +1,4 @@
-package dev.stepwise.core.testing;
+package dev.stepwise.core.measure;
 
 /** Observed order of convergence from errors at increasing step counts. */
 public final class ConvergenceOrder {

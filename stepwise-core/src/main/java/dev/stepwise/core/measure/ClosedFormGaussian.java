@@ -1,4 +1,4 @@
-package dev.stepwise.core.testing;
+package dev.stepwise.core.measure;
 
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.model.Model;
@@ -77,6 +77,16 @@ public final class ClosedFormGaussian {
         }
         return new Error(maxAbsError(x, odeSolution(start, sigma0, sigma)), Math.abs(r - exactR) * Math.sqrt(den / x.length),
                 Math.sqrt(res / x.length));
+    }
+
+    /** Root-mean-square difference between a float result and the exact values. */
+    public static double rmsError(float[] x, double[] exact) {
+        double e = 0;
+        for (int i = 0; i < x.length; i++) {
+            double d = x[i] - exact[i];
+            e += d * d;
+        }
+        return Math.sqrt(e / x.length);
     }
 
     /** Largest absolute difference between a float result and the exact values. */

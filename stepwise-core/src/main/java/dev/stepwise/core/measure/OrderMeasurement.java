@@ -1,4 +1,4 @@
-package dev.stepwise.core.testing;
+package dev.stepwise.core.measure;
 
 import dev.stepwise.core.sampling.SamplerInfo;
 import java.util.ArrayList;
@@ -45,6 +45,13 @@ public final class OrderMeasurement {
      */
     public record Result(double order, int[] window, double[] windowErrors, double[] successive, List<Point> points,
                          String table) {
+        /**
+         * Whether every run was the scalar map x - mu -> R (x - mu) that a solver of this linear ODE gives (rounding
+         * residual below {@link #MAX_RESIDUAL}); false for a non-linear error, or noise left in the run.
+         */
+        public boolean linear() {
+            return points.stream().allMatch(p -> p.error().residual() < MAX_RESIDUAL);
+        }
     }
 
     public static Result measure(SamplerInfo info, Map<String, ?> parameters) {
@@ -60,15 +67,15 @@ public final class OrderMeasurement {
      */
     public static Result measure(SamplerInfo info, Map<String, ?> parameters, boolean alternating) {
         ClosedFormGaussian problem = new ClosedFormGaussian(MEAN, STD);
-        float[] start = SamplerRuns.startAt(MEAN, SIGMA_MAX, ROWS, 7);
+        float[] start = Runs.startAt(MEAN, SIGMA_MAX, ROWS, 7);
         List<Point> points = new ArrayList<>();
         for (int k = 0; k <= 13; k++) {
             int n = (int) Math.round(8 * Math.pow(2, k / 2.0));
-            double[] sigmas = SamplerRuns.karrasWithoutZero(SIGMA_END, SIGMA_MAX, n);
+            double[] sigmas = Runs.karrasWithoutZero(SIGMA_END, SIGMA_MAX, n);
             if (alternating) {
                 sigmas = alternate(sigmas);
             }
-            SamplerRuns.Run run = SamplerRuns.run(info, parameters, problem.model(), start, sigmas, 0);
+            Runs.Result run = Runs.run(info, parameters, problem.model(), start, sigmas, 0);
             points.add(new Point(n, problem.error(start, SIGMA_MAX, run.x(), SIGMA_END)));
         }
         int last = -1;
