@@ -3,7 +3,9 @@ package dev.stepwise.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -17,11 +19,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
-        subcommands = {SampleCommand.class, ListCommand.class, HelpCommand.class},
+        subcommands = {SampleCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
-                "  stepwise list samplers"})
+                "  stepwise list samplers",
+                "  stepwise measure samplers --out docs/samplers.md"})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
     public static final int USAGE = 2;
@@ -33,7 +36,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, list or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, list, measure or help");
     }
 
     public static void main(String[] args) {
@@ -95,6 +98,12 @@ public final class Main implements Runnable {
             return code;
         });
         return cl;
+    }
+
+    /** Arguments as a shell would need them: plain words as they are, anything else single-quoted. */
+    static String quoted(List<String> args) {
+        return args.stream().map(a -> a.matches("[A-Za-z0-9_./:@=,+-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
+                .collect(Collectors.joining(" "));
     }
 
     /** The first line of a message, trimmed; "error" when there is none. */

@@ -22,7 +22,19 @@ class Progress implements StepListener, AutoCloseable {
 
     /** A progress display, or one that shows nothing when disabled or when stderr is not a terminal. */
     static Progress create(boolean wanted) {
-        return wanted && Boolean.getBoolean("stepwise.stderr.tty") ? new Progress() : new Silent();
+        return shown(wanted) ? new Progress() : new Silent();
+    }
+
+    /** Whether a wanted progress display may be shown: only when stderr is a terminal. */
+    static boolean shown(boolean wanted) {
+        return wanted && Boolean.getBoolean("stepwise.stderr.tty");
+    }
+
+    /** An ASCII bar on stderr counting {@code max} units, cleared when closed. */
+    static ProgressBar bar(String task, long max, String unit) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setUpdateIntervalMillis(200).setUnit(unit, 1).clearDisplayOnFinish().build();
     }
 
     @Override
@@ -31,9 +43,7 @@ class Progress implements StepListener, AutoCloseable {
             if (System.nanoTime() - start < DELAY_NANOS || step + 1 >= steps) {
                 return;
             }
-            bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax(steps)
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                    .setUpdateIntervalMillis(200).setUnit(" steps", 1).clearDisplayOnFinish().build();
+            bar = bar("sampling", steps, " steps");
         }
         bar.stepTo(step + 1);
     }

@@ -202,7 +202,7 @@ final class SampleCommand implements Callable<Integer> {
         int[] shape = Tensor.batchShape(batch, m.sampleShape());
         Tensor noiseTensor = initNoise == null ? null : readNoise(initNoise, shape);
 
-        checkOutput(out);
+        checkOutput("--out", out, "samples.npy");
 
         SampleRequest.Builder b = SampleRequest.builder(m)
                 .sampler(info.name()).samplerParameters(samplerParameters)
@@ -285,14 +285,15 @@ final class SampleCommand implements Callable<Integer> {
         return t;
     }
 
-    private static void checkOutput(Path out) {
+    /** An output file's folder must exist and the path must not be a folder; {@code example} names a good file. */
+    static void checkOutput(String option, Path out, String example) {
         Path abs = out.toAbsolutePath();
         if (Files.isDirectory(abs)) {
-            throw new UsageException("--out '" + out + "' is a folder; give a file name such as samples.npy");
+            throw new UsageException(option + " '" + out + "' is a folder; give a file name such as " + example);
         }
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new UsageException("--out '" + out + "': the folder " + dir + " does not exist");
+            throw new UsageException(option + " '" + out + "': the folder " + dir + " does not exist");
         }
     }
 
@@ -339,8 +340,6 @@ final class SampleCommand implements Callable<Integer> {
 
     /** The arguments as given, for the record. */
     private String commandArgs() {
-        return spec.commandLine().getParseResult().originalArgs().stream()
-                .map(a -> a.matches("[A-Za-z0-9_./:@=,+-]+") ? a : "'" + a.replace("'", "'\\''") + "'")
-                .collect(Collectors.joining(" "));
+        return Main.quoted(spec.commandLine().getParseResult().originalArgs());
     }
 }
