@@ -264,7 +264,7 @@ final class MeasureCommand implements Callable<Integer> {
     private static String notes(Row r) {
         List<String> notes = new ArrayList<>();
         if (r.orderNote().equals("stochastic")) {
-            notes.add("no eta: no deterministic limit to measure");
+            notes.add("no eta parameter: order not measured");
         } else if (!r.orderNote().isEmpty() && !r.orderNote().equals("adaptive")) {
             notes.add("order: " + r.orderNote());
         }

@@ -9,6 +9,7 @@ import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.sampling.SamplerInfo;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
 
@@ -107,7 +108,8 @@ public final class SamplerBenchmark {
                 if (!r.linear()) {
                     orderNote = info.stochastic() ? "still stochastic at eta=0" : "not the linear ODE map";
                 } else if (Double.isNaN(r.order())) {
-                    orderNote = "errors below " + OrderMeasurement.ERROR_FLOOR;
+                    orderNote = String.format(Locale.ROOT, "errors below %.0e at every step count fitted",
+                            OrderMeasurement.ERROR_FLOOR);
                 } else {
                     order = r.order();
                 }

@@ -135,4 +135,25 @@ class SamplerBenchmarkTest {
         shifted[0] = Float.NaN;
         assertTrue(Double.isNaN(sw.distance(shifted)));
     }
+
+    /**
+     * The generic paths, on samplers made for the test: an adaptive one (here euler flagged adaptive) runs once and
+     * reports the calls it made (10 over the 10-step list it is given); one that throws is reported, not raised.
+     */
+    @Test
+    void adaptiveAndFailingSamplersAreReportedNotRaised() {
+        SamplerInfo euler = Samplers.get("euler");
+        SamplerInfo adaptive = SamplerInfo.builder("adaptive_euler").adaptive().create(o -> euler.create());
+        SamplerBenchmark.Row a = SamplerBenchmark.measure(adaptive, SamplerBenchmark.BUDGETS);
+        assertTrue(Double.isNaN(a.order()) && a.orderNote().equals("adaptive") && a.errors().isEmpty(), a.toString());
+        assertEquals(10, a.adaptiveRun().nfe(), a.toString());
+        assertEquals(SamplerBenchmark.odeError(euler, Map.of(), 0, 10).error(), a.adaptiveRun().error(), 0, a.toString());
+
+        SamplerInfo broken = SamplerInfo.builder("broken").create(o -> (ctx, x, sigmas) -> {
+            throw new IllegalStateException("no model calls today");
+        });
+        SamplerBenchmark.Row b = SamplerBenchmark.measure(broken, SamplerBenchmark.BUDGETS);
+        assertEquals("no model calls today", b.failure(), b.toString());
+        assertTrue(Double.isNaN(b.order()), b.toString());
+    }
 }
