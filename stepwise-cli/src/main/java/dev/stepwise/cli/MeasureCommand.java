@@ -85,7 +85,7 @@ final class MeasureCommand implements Callable<Integer> {
         List<Row> rows = measureAll(selected, anyStochastic);
         double[] floor = anyStochastic ? SamplerBenchmark.noiseFloor() : null;
         String command = "stepwise " + commandArgs();
-        String text = format == Format.csv ? csv(rows) : markdown(rows, floor, command, LocalDate.now(ZoneOffset.UTC).toString());
+        String text = format == Format.csv ? csv(rows, floor) : markdown(rows, floor, command, LocalDate.now(ZoneOffset.UTC).toString());
         PrintWriter stdout = spec.commandLine().getOut();
         if (out == null) {
             stdout.print(text);
@@ -291,7 +291,8 @@ final class MeasureCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------------------------------------- CSV
 
-    static String csv(List<Row> rows) {
+    /** One line per sampler; sliced-W1 rows carry the noise floor (mean, sd) that their errors are to be read against. */
+    static String csv(List<Row> rows, double[] floor) {
         StringBuilder b = new StringBuilder();
         List<String> header = new ArrayList<>(List.of("sampler", "listed_order", "measured_order", "order_parameters",
                 "nfe_per_step", "kind", "metric"));
@@ -302,6 +303,8 @@ final class MeasureCommand implements Callable<Integer> {
         }
         header.add("adaptive_error");
         header.add("adaptive_nfe");
+        header.add("noise_floor");
+        header.add("noise_floor_sd");
         header.add("notes");
         b.append(String.join(",", header)).append('\n');
         for (Row r : rows) {
@@ -324,6 +327,9 @@ final class MeasureCommand implements Callable<Integer> {
             ErrorAtNfe a = r.adaptiveRun();
             cells.add(a != null && !Double.isNaN(a.error()) ? String.format(Locale.ROOT, "%.6e", a.error()) : "");
             cells.add(a != null ? Long.toString(a.nfe()) : "");
+            boolean sliced = r.metric() == SamplerBenchmark.Metric.SLICED_W1 && floor != null;
+            cells.add(sliced ? String.format(Locale.ROOT, "%.6e", floor[0]) : "");
+            cells.add(sliced ? String.format(Locale.ROOT, "%.6e", floor[1]) : "");
             cells.add(notes(r));
             b.append(cells.stream().map(MeasureCommand::csvCell).collect(Collectors.joining(","))).append('\n');
         }

@@ -53,6 +53,9 @@ class MeasureCommandTest {
         assertTrue(lines.get(0).startsWith("sampler,listed_order,measured_order,"), lines.get(0));
         assertTrue(lines.get(1).startsWith("heun,2,") && lines.get(1).contains(",ode_rms,"), lines.get(1));
         assertTrue(lines.get(2).startsWith("ddim,"), lines.get(2));
+        int columns = lines.get(0).split(",", -1).length;
+        assertEquals(columns, lines.get(1).split(",", -1).length, lines.get(1));
+        assertTrue(lines.get(0).contains(",noise_floor,noise_floor_sd,notes"), lines.get(0));
     }
 
     /** Without --samplers every registered sampler is measured, in registry order. */
