@@ -34,7 +34,7 @@ public record EulerAncestral(double eta, double sNoise) implements Sampler {
     }
 
     /**
-     * The ancestral Euler loop; with {@code cfgPp}, CFG++'s Euler ancestral (Chung et al. 2024, Algorithm 2; ComfyUI's
+     * The ancestral Euler loop; with {@code cfgPp}, CFG++'s Euler ancestral (Chung et al. 2024; ComfyUI's
      * {@code sample_euler_ancestral_cfg_pp}): the step lands on alpha D_g and keeps the unconditional noise
      * direction, and the noise split is the VE one of sigma / alpha ({@link #scaledVeSplit}) in every
      * parameterisation, as ComfyUI does. Without CFG++ the flow split is ComfyUI's {@code _RF} one.

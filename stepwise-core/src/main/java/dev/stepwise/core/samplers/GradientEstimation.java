@@ -9,8 +9,8 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * The gradient-estimation sampler of Permenter and Yuan 2024 ("Interpreting and Improving Diffusion Models from an
- * Optimization Perspective", Algorithm 2; ComfyUI's {@code sample_gradient_estimation}): reading the denoiser as a
- * gradient of the distance to the data manifold, each Euler step uses d_bar = gamma d_i + (1 - gamma) d_{i-1}
+ * Optimization Perspective", arXiv:2306.04848; ComfyUI's {@code sample_gradient_estimation}): reading the denoiser
+ * as a gradient of the distance to the data manifold, each Euler step uses d_bar = gamma d_i + (1 - gamma) d_{i-1}
  * (d = (x - D) / sigma), x_{i+1} = x_i + (sigma_{i+1} - sigma_i) d_bar, from the second step on; the step onto 0 lands
  * on D. As an ODE solver this is first order: d_bar = d_i + (gamma - 1)(d_i - d_{i-1}) adds (gamma - 1) h_{i-1} d' to
  * the slope where second order needs h_i d' / 2, so only gamma = 1 + h_i / (2 h_{i-1}) (about 1.5) would cancel the
@@ -24,7 +24,7 @@ public record GradientEstimation(double gamma) implements Sampler {
     public static final SamplerInfo INFO = SamplerInfo.builder("gradient_estimation")
             .description("Euler with the slope extrapolated from the last two steps (gradient estimation)")
             .order(1).calls(1, false).stochastic(false)
-            .reference("Permenter and Yuan 2024 (arXiv:2306.04848) Algorithm 2; ComfyUI sample_gradient_estimation")
+            .reference("Permenter and Yuan 2024 (arXiv:2306.04848) gradient-estimation sampler; ComfyUI sample_gradient_estimation")
             .parameter(GE_GAMMA)
             .create(o -> new GradientEstimation(o.real("ge_gamma")));
 

@@ -17,7 +17,7 @@ public record GradientEstimationCfgPp(double gamma) implements Sampler {
             .description("gradient estimation with CFG++: slopes from the unconditional x0, lands on the guided one; "
                     + "guidance scale about 0-2 (CFG++'s lambda is 0-1)")
             .order(1).calls(1, false).stochastic(false).cfgPp()
-            .reference("Chung et al. 2024 (CFG++); Permenter and Yuan 2024 (arXiv:2306.04848) Algorithm 2; "
+            .reference("Chung et al. 2024 (CFG++); Permenter and Yuan 2024 (arXiv:2306.04848) gradient-estimation sampler; "
                     + "ComfyUI sample_gradient_estimation_cfg_pp")
             .parameter(GradientEstimation.GE_GAMMA)
             .create(o -> new GradientEstimationCfgPp(o.real("ge_gamma")));

@@ -4,7 +4,7 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * The x0 estimates one model evaluation gives a sampler that has a CFG++ variant (Chung et al. 2024, "CFG++:
- * Manifold-constrained Classifier Free Guidance for Diffusion Models", Algorithm 1 (DDIM), 2 (Euler ancestral)).
+ * Manifold-constrained Classifier Free Guidance for Diffusion Models", arXiv:2406.08070).
  * CFG++ lands on the guided estimate D_g = D_u + w (D_c - D_u) but renoises along the unconditional one: the noise
  * it keeps is eps = (x - alpha D_u) / sigma, not (x - alpha D_g) / sigma. So a step has two x0 roles:
  * {@link #guided()} (where the step lands) and {@link #direction()} (the x0 that defines the noise direction, and
@@ -62,7 +62,7 @@ public final class Denoised {
      * The first-order data-prediction step from sigma to sigmaTo, in place: DDIM (Song et al. 2021, eq. 12), i.e. the
      * Euler step of dx/dsigma = (x - D) / sigma: x = (sigmaTo / sigma) x + (1 - sigmaTo / sigma) D. Written with
      * x = alpha x0 + sigma eps this is x = alphaTo D + sigmaTo eps both in VE form (alpha = 1) and for rectified flow
-     * (alpha = 1 - sigma). Under CFG++ (Chung et al. 2024, Algorithm 1) it is x = alphaTo D_g + sigmaTo eps_u with
+     * (alpha = 1 - sigma). Under CFG++ (Chung et al. 2024: DDIM with CFG++) it is x = alphaTo D_g + sigmaTo eps_u with
      * eps_u = (x - alpha D_u) / sigma: the step with D_u plus alphaTo (D_g - D_u).
      */
     public void ddimStep(float[] x, double sigma, double sigmaTo, double alphaTo) {
