@@ -39,7 +39,8 @@ public record ResMultistep() implements Sampler {
     /**
      * The RES loop. Noise split: VE form as ComfyUI; for flow models the {@code _RF} split of euler_ancestral
      * ({@link AncestralStep#of}), since ComfyUI's VE split there adds noise without shrinking the signal and does not
-     * keep the flow marginals. CFG++ (ComfyUI's {@code cfg_pp=True}): the first-order steps land on D_g,
+     * keep the flow marginals (with it, res_multistep_ancestral on the flow mixture of StochasticDistributionTest
+     * gave cov[0][0] = 8.34 against the exact 2.99). CFG++ (ComfyUI's {@code cfg_pp=True}): the first-order steps land on D_g,
      * x = D_g + sigma_down (x - D_u) / sigma; the multistep steps first shift x by D_g - D_u and then step with
      * unconditional estimates, so the guidance enters with weight e^{-h}; the history keeps D_u.
      */

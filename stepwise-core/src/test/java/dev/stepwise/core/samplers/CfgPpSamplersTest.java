@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.core.testing.FlowMixture;
 import dev.stepwise.core.testing.LabelledMixture;
 import dev.stepwise.core.testing.SamplerRuns;
 import java.util.ArrayList;
@@ -81,6 +83,99 @@ class CfgPpSamplersTest {
                 }
             }
         }));
+    }
+
+    /**
+     * The two CFG++ samplers whose update carries alpha = 1 - sigma for rectified-flow models, on the mixture as a
+     * flow model ({@link FlowMixture}), against ComfyUI's flow forms: euler_ancestral_cfg_pp splits the scaled levels
+     * sigma / alpha, dpmpp_2s_ancestral_cfg_pp uses the {@code _RF} split and adds (1 - sigma_next)(D_g - D_u).
+     */
+    @Test
+    void flowFormsFollowTheCfgPpUpdate() {
+        Model flow = FlowMixture.model(LabelledMixture.MIXTURE, 3);
+        float[] start = SamplerRuns.startAt(new double[] {0, 0}, 0.9, 8, 77);
+        for (double[] sigmas : List.of(new double[] {0.9, 0.7, 0.45, 0.2, 0}, new double[] {0.95, 0.6, 0.3, 0.1})) {
+            for (double cfg : new double[] {0.6, 1.8}) {
+                for (double eta : new double[] {0, 0.5, 1}) {
+                    Map<String, Object> p = Map.of("eta", eta, "s_noise", 0.8);
+                    double[] e1 = flowEulerAncestral(toDouble(start), sigmas, cfg, eta, 0.8);
+                    float[] a1 = LabelledMixture.run(flow, EulerAncestralCfgPp.INFO, p, cfg, start, sigmas, false);
+                    double[] e2 = flowDpmpp2sAncestral(toDouble(start), sigmas, cfg, eta, 0.8);
+                    float[] a2 = LabelledMixture.run(flow, Dpmpp2sAncestralCfgPp.INFO, p, cfg, start, sigmas, false);
+                    String where = String.format(Locale.ROOT, "flow, cfg %.1f, eta %.1f, %d steps", cfg, eta, sigmas.length - 1);
+                    System.out.printf(Locale.ROOT, "%s: euler_ancestral_cfg_pp %.2e, dpmpp_2s_ancestral_cfg_pp %.2e%n",
+                            where, relativeError(a1, e1), relativeError(a2, e2));
+                    assertTrue(relativeError(a1, e1) < TOLERANCE, "euler_ancestral_cfg_pp " + where + ": " + relativeError(a1, e1));
+                    assertTrue(relativeError(a2, e2) < TOLERANCE, "dpmpp_2s_ancestral_cfg_pp " + where + ": " + relativeError(a2, e2));
+                }
+            }
+        }
+    }
+
+    /**
+     * sample_euler_ancestral_cfg_pp for flow: x = alpha_t D_g + alpha_t s_down eps_u + alpha_t s_up n, eps_u =
+     * (x - alpha D_u) / sigma, (s_down, s_up) the VE split of sigma / alpha -> sigma_next / alpha_next.
+     */
+    static double[] flowEulerAncestral(double[] x, double[] sigmas, double w, double eta, double sNoise) {
+        for (int i = 0; i < sigmas.length - 1; i++) {
+            double s = sigmas[i], sn = sigmas[i + 1], alpha = 1 - s, alphaNext = 1 - sn;
+            double[] g = flowGuided(x, s, w), u = LabelledMixture.flowPosteriorMeans(x, s, false);
+            double[] split = split(s / alpha, sn / alphaNext, eta);
+            for (int j = 0; j < x.length; j++) {
+                double d = (x[j] - alpha * u[j]) / s;
+                x[j] = sn == 0 ? g[j] : alphaNext * g[j] + alphaNext * split[0] * d
+                        + alphaNext * sNoise * split[1] * LabelledMixture.knownNoise(j, s, sn);
+            }
+        }
+        return x;
+    }
+
+    /** sample_dpmpp_2s_ancestral_RF_cfg_pp. */
+    static double[] flowDpmpp2sAncestral(double[] x, double[] sigmas, double w, double eta, double sNoise) {
+        for (int i = 0; i < sigmas.length - 1; i++) {
+            double s = sigmas[i], sn = sigmas[i + 1];
+            double[] g = flowGuided(x, s, w), u = LabelledMixture.flowPosteriorMeans(x, s, false);
+            double sd = sn * (1 + (sn / s - 1) * eta), alphaNext = 1 - sn, alphaDown = 1 - sd;
+            double renoise = Math.sqrt(sn * sn - sd * sd * alphaNext * alphaNext / (alphaDown * alphaDown));
+            if (sn == 0) {
+                x = u.clone();
+            } else {
+                double lambda = Math.log((1 - s) / s), lambdaDown = Math.log((1 - sd) / sd);
+                double sigmaS = 1 / (1 + Math.exp(lambda + (lambdaDown - lambda) / 2));
+                double[] xMid = new double[x.length];
+                for (int j = 0; j < x.length; j++) {
+                    xMid[j] = sigmaS / s * x[j] + (1 - sigmaS / s) * u[j];
+                }
+                double[] u2 = LabelledMixture.flowPosteriorMeans(xMid, sigmaS, false);
+                for (int j = 0; j < x.length; j++) {
+                    x[j] = sd / s * x[j] + (1 - sd / s) * u2[j];
+                    if (eta > 0) {
+                        x[j] = alphaNext / alphaDown * x[j] + sNoise * renoise * LabelledMixture.knownNoise(j, s, sn);
+                    }
+                }
+            }
+            for (int j = 0; j < x.length; j++) {
+                x[j] += alphaNext * (g[j] - u[j]);
+            }
+        }
+        return x;
+    }
+
+    static double[] flowGuided(double[] x, double sigma, double w) {
+        double[] c = LabelledMixture.flowPosteriorMeans(x, sigma, true), u = LabelledMixture.flowPosteriorMeans(x, sigma, false);
+        double[] g = new double[x.length];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = u[i] + w * (c[i] - u[i]);
+        }
+        return g;
+    }
+
+    static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.guidance.Conditions;
 import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.model.Model;
 import dev.stepwise.core.noise.NoiseSampler;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
@@ -78,6 +79,18 @@ public final class LabelledMixture {
         return out;
     }
 
+    /**
+     * The exact x0 estimate of the mixture seen as a rectified flow, x = (1 - sigma) x0 + sigma n: the VE estimate at
+     * x / (1 - sigma) and level sigma / (1 - sigma) (sigma < 1).
+     */
+    public static double[] flowPosteriorMeans(double[] x, double sigma, boolean conditional) {
+        double[] scaled = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            scaled[i] = x[i] / (1 - sigma);
+        }
+        return posteriorMeans(scaled, sigma / (1 - sigma), conditional);
+    }
+
     /** The CFG x0 estimate D_u + w (D_c - D_u). */
     public static double[] guided(double[] x, double sigma, double w) {
         double[] c = posteriorMeans(x, sigma, true), u = posteriorMeans(x, sigma, false);
@@ -109,10 +122,16 @@ public final class LabelledMixture {
      */
     public static float[] run(SamplerInfo info, Map<String, ?> parameters, double cfg, float[] start, double[] sigmas,
                               boolean unconditional) {
+        return run(MIXTURE.model("labelled mixture"), info, parameters, cfg, start, sigmas, unconditional);
+    }
+
+    /** As above on a given model of the mixture (for example {@link FlowMixture#model}). */
+    public static float[] run(Model model, SamplerInfo info, Map<String, ?> parameters, double cfg, float[] start,
+                              double[] sigmas, boolean unconditional) {
         int batch = start.length / DIM;
         Conditions conditions = unconditional ? Conditions.unconditional(batch)
                 : Conditions.of(Conditioning.label(LABEL, 2), Conditioning.NONE, batch);
-        SamplingContext ctx = new SamplingContext(MIXTURE.model("labelled mixture"), new ClassifierFreeGuidance(cfg),
+        SamplingContext ctx = new SamplingContext(model, new ClassifierFreeGuidance(cfg),
                 conditions, KNOWN_NOISE, null, batch);
         float[] x = start.clone();
         info.create(parameters).sample(ctx, x, sigmas);
