@@ -23,7 +23,17 @@ public final class Samplers {
                 Dpmpp2mSde.INFO,
                 Dpmpp3mSde.INFO,
                 Ddpm.INFO,
-                Ddim.INFO
+                Ddim.INFO,
+                EulerCfgPp.INFO,
+                EulerAncestralCfgPp.INFO,
+                Dpmpp2sAncestralCfgPp.INFO,
+                DpmPp2MCfgPp.INFO,
+                ResMultistep.INFO,
+                ResMultistepCfgPp.INFO,
+                ResMultistepAncestral.INFO,
+                ResMultistepAncestralCfgPp.INFO,
+                GradientEstimation.INFO,
+                GradientEstimationCfgPp.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
