@@ -7,10 +7,11 @@ import dev.stepwise.core.sampling.SamplingContext;
 /**
  * iPNDM with variable-step coefficients (ComfyUI's {@code sample_ipndm_v}, from the diff-solvers code of Zhou et
  * al. 2024 after Zhang and Chen 2023): as {@link Ipndm}, but the weights of d_i, d_{i-1}, ... depend on the last
- * step sizes h_n = sigma_{i+1} - sigma_i, h_{n-1}, h_{n-2}, h_{n-3}. They reduce to the classical
- * Adams-Bashforth weights on a uniform grid; the two-slope weights (1 + r/2, -r/2), r = h_n / h_{n-1}, are the
- * exact variable-step AB2 ones, while the three- and four-slope weights are a variable-step approximation (exact
- * for polynomials of degree 1, not for higher degrees unless the steps are uniform).
+ * step sizes h_n = sigma_{i+1} - sigma_i, h_{n-1}, h_{n-2}, h_{n-3}. The two-slope weights (1 + r/2, -r/2),
+ * r = h_n / h_{n-1}, are the exact variable-step AB2 ones; the three-slope weights are a variable-step
+ * approximation of AB3 (AB3 itself on a uniform grid, exact for linear slopes on any grid). The four-slope weights
+ * are not AB4 even on a uniform grid: there they are (57, -65, 43, -11)/24, i.e. a third-difference coefficient
+ * 11/24 where AB4 has 3/8, so the method is of order 3 at most.
  *
  * <p>One deliberate difference from ComfyUI: its fourth weight ends in {@code * h_n_1 / h_n_2} where the
  * formula needs h_{n-2} / h_{n-3} (the factor {@code (1 + h_n_2 / h_n_3)} in the third weight pairs with it).
@@ -18,7 +19,8 @@ import dev.stepwise.core.sampling.SamplingContext;
  * h_n, so constant slopes are not integrated exactly unless successive step ratios are equal (uniform or
  * exponential schedules, where both agree). Measured on the Karras problem of {@code DeterministicOrderTest}:
  * ComfyUI's weights give erratic errors converging slowly towards order 2 (successive orders 1.48, 1.77, 1.89
- * over 128..1024 steps); the consistent weights used here give order 3 (2.80, 2.90, 3.02), the registry order.
+ * over 128..1024 steps); the consistent weights used here give order 3 (successive 2.80, 2.90, 3.02; least
+ * squares 2.91), the registry order.
  */
 public record IpndmV() implements Sampler {
 
