@@ -6,7 +6,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
 
 /**
- * tAB-DEIS (Zhang and Chen 2023, "Fast Sampling of Diffusion Models with Exponential Integrator", eq. 15 with the
+ * tAB-DEIS (Zhang and Chen 2023, "Fast Sampling of Diffusion Models with Exponential Integrator", the
  * polynomial extrapolation in t; ComfyUI's {@code sample_deis}, deis_mode 'tab'). The exponential integrator of
  * the eps-parameterised probability-flow ODE, written in the sigma variable (x = x_VP / alpha), is
  * x_{i+1} = x_i + integral over sigma of eps; tAB-DEIS replaces eps by the Lagrange polynomial through the last
@@ -26,7 +26,7 @@ public record Deis(int maxOrder) implements Sampler {
     public static final SamplerInfo INFO = SamplerInfo.builder("deis")
             .description("tAB-DEIS: exponential integrator with Adams-Bashforth extrapolation of eps in VP time")
             .order(3).calls(1, false).stochastic(false)
-            .reference("Zhang & Chen 2023 (DEIS), eq. 15, tAB; ComfyUI sample_deis (deis_mode 'tab')")
+            .reference("Zhang & Chen 2023 (DEIS), tAB-DEIS (Adams-Bashforth in t); ComfyUI sample_deis (deis_mode 'tab')")
             .parameter(MAX_ORDER)
             .create(o -> new Deis(o.integer("max_order")));
 

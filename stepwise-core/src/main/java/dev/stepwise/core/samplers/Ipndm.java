@@ -5,8 +5,8 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
 
 /**
- * Improved PNDM (Zhang and Chen 2023, "Fast Sampling of Diffusion Models with Exponential Integrator", sec. 4 and
- * App. on iPNDM; ComfyUI's {@code sample_ipndm}): the classical fixed-step Adams-Bashforth formulas on the eps
+ * Improved PNDM (Zhang and Chen 2023, "Fast Sampling of Diffusion Models with Exponential Integrator", its
+ * iPNDM; ComfyUI's {@code sample_ipndm}): the classical fixed-step Adams-Bashforth formulas on the eps
  * slope d = (x - D) / sigma, x_{i+1} = x_i + (sigma_{i+1} - sigma_i) sum_j beta_j d_{i-j} with
  * beta = (1), (3, -1)/2, (23, -16, 5)/12, (55, -59, 37, -9)/24, the lower orders warming up the first three steps
  * (PNDM's pseudo Runge-Kutta start replaced by lower-order multistep steps).

@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Any single-call multistep sampler with the UniC corrector of Zhao et al. 2023 (sec. 3.1: "UniC can be applied
- * after any existing solver"), e.g. {@code dpmpp_2m+unic}. The base sampler runs unchanged; each of its model
+ * Any single-call multistep sampler with the UniC corrector of Zhao et al. 2023 (sec. 3: UniC can follow any
+ * existing solver and raises its order), e.g. {@code dpmpp_2m+unic}. The base sampler runs unchanged; each of its model
  * calls at the start of step i, D(x_i, sigma_i), is intercepted: the output is computed at the base's point x_i,
  * then x_i is replaced in place by UniC-p from the corrected x_{i-1}, the stored estimates D_{i-1}, D_{i-2}, ... and
  * that output, and the base continues from the corrected x_i with the same output (as UniPC reuses the model
@@ -35,11 +35,17 @@ public record UniCCorrected(Sampler base, int order, UniPcStep.Variant variant) 
     public static SamplerInfo info(SamplerInfo base) {
         List<Parameter> parameters = new ArrayList<>(base.parameters());
         parameters.add(VARIANT);
-        return SamplerInfo.builder(base.name() + SUFFIX)
+        SamplerInfo.Builder b = SamplerInfo.builder(base.name() + SUFFIX)
                 .description(base.description() + ", corrected by UniC after each step (no extra model call)")
-                .order(base.order() + 1).calls(1, false).stochastic(false)
-                .reference("Zhao et al. 2023 (UniPC), UniC (sec. 3.1, Algorithm 2) applied to " + base.name()
-                        + "; base: " + base.reference())
+                .order(base.order() + 1).calls(base.callsPerStep(), base.finalStepSingleCall()).stochastic(false)
+                .reference("Zhao et al. 2023 (UniPC), UniC-p (sec. 3, Theorem 3.1) after each " + base.name() + " step");
+        if (base.nfeRule() != null) {
+            b.nfeRule(base.nfeRule());
+        }
+        if (base.discardPenultimate()) {
+            b.discardPenultimate();
+        }
+        return b
                 .parameters(parameters)
                 .create(o -> {
                     Map<String, Object> baseValues = new LinkedHashMap<>(o.asMap());

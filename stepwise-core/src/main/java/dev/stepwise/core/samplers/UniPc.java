@@ -35,7 +35,7 @@ public record UniPc(int order, UniPcStep.Variant variant, boolean lowerOrderFina
     public static final SamplerInfo INFO = SamplerInfo.builder("uni_pc")
             .description("UniPC: multistep predictor UniP-p with corrector UniC-p, B(h) = h")
             .order(2).calls(1, false).stochastic(false).discardPenultimate()
-            .reference("Zhao et al. 2023 (UniPC), Algorithms 2-3 (B1(h) = h), data prediction; ComfyUI sample_unipc")
+            .reference("Zhao et al. 2023 (UniPC), sec. 3, UniP-p + UniC-p with B1(h) = h, data prediction; ComfyUI sample_unipc")
             .parameter(ORDER)
             .create(o -> new UniPc(o.integer("order"), UniPcStep.Variant.BH1, true));
 

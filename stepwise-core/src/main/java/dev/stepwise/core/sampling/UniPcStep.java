@@ -4,7 +4,7 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * The UniPC update of Zhao et al. 2023 ("UniPC: A Unified Predictor-Corrector Framework for Fast Sampling of
- * Diffusion Models"), data-prediction (x0) form with B(h) coefficients (Algorithms 2 and 3 of the paper's
+ * Diffusion Models"), data-prediction (x0) form with B(h) coefficients (sec. 3 of the paper and its
  * appendix; ComfyUI's {@code multistep_uni_pc_bh_update} with {@code predict_x0}). In VE form, with
  * lambda = -log sigma, h = lambda_t - lambda_s and m_k the model's x0 estimates (m_0 at s, newest first):
  *
@@ -14,14 +14,14 @@ import dev.stepwise.core.tensor.Vec;
  * </pre>
  *
  * where the predictor UniP-p sums over the p - 1 previous estimates and the corrector UniC-p adds the model
- * output at t itself (r = 1, D1 = m_t - m_0). The weights rho solve R rho = b (paper eq. 8 / Theorem 3.1):
+ * output at t itself (r = 1, D1 = m_t - m_0). The weights rho solve R rho = b (paper, sec. 3):
  * R_{ij} = r_j^{i-1}, b_i = (-h) phi_{i+1}(-h) i! / B(h) with h phi_{k+1} from the recurrence of ComfyUI's code;
  * the predictor uses the leading (p - 1) x (p - 1) block, and the two order-one cases use rho = 1/2 as the
  * reference does. UniC-p raises a p-th order predictor to order p + 1 (paper, Theorem 3.1).
  */
 public final class UniPcStep {
 
-    /** B(h) in the data-prediction form (h' = -h): bh1 is B(h) = h', bh2 is B(h) = e^{h'} - 1 (paper, sec. 3.3). */
+    /** B(h) in the data-prediction form (h' = -h): bh1 is B(h) = h', bh2 is B(h) = e^{h'} - 1 (paper, sec. 3). */
     public enum Variant {
         BH1, BH2;
 
