@@ -21,7 +21,11 @@ import dev.stepwise.core.tensor.Vec;
  */
 public final class UniPcStep {
 
-    /** B(h) in the data-prediction form (h' = -h): bh1 is B(h) = h', bh2 is B(h) = e^{h'} - 1 (paper, sec. 3). */
+    /**
+     * B(h) in the data-prediction form (h' = -h): bh1 is B(h) = h', bh2 is B(h) = e^{h'} - 1 (paper, sec. 3). As b is
+     * proportional to 1 / B(h), B(h) cancels wherever rho solves the full system; it matters where rho = 1/2 is fixed
+     * (the order-2 predictor and the order-1 corrector).
+     */
     public enum Variant {
         BH1, BH2;
 

@@ -1,6 +1,7 @@
 package dev.stepwise.core.samplers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,23 @@ class UniCCorrectedTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Samplers.get(name));
             assertTrue(e.getMessage().contains(name) && e.getMessage().contains("dpmpp_2m, ipndm"), e.getMessage());
         }
+    }
+
+    /**
+     * With B(h) = e^h - 1 (bh2) the corrector raises the order by one as well: dpmpp_2m (2) becomes order 3. B(h)
+     * cancels from B(h) rho wherever rho solves the full system R rho = b (b is proportional to 1 / B(h)), so the
+     * variants differ only where rho = 1/2 is fixed (UniC-1, the first corrected step): the results differ, slightly.
+     */
+    @Test
+    void bh2CorrectorRaisesTheOrderToo() {
+        DeterministicOrderTest.assertOrder(Samplers.get("dpmpp_2m+unic"), Map.of("unic_variant", "bh2"), 3);
+        var g = GaussianMixture.gaussian(new double[] {0.5, -1}, 0.5, 0.002, 80);
+        float[] start = SamplerRuns.startAt(new double[] {0, 0}, 14.6, 8, 2);
+        double[] sigmas = SamplerRuns.karrasWithZero(0.03, 14.6, 8);
+        float[] bh1 = SamplerRuns.run(Samplers.get("dpmpp_2m+unic"), Map.of(), g.model("g"), start, sigmas, 0).x();
+        float[] bh2 = SamplerRuns.run(Samplers.get("dpmpp_2m+unic"), Map.of("unic_variant", "bh2"), g.model("g"), start,
+                sigmas, 0).x();
+        assertFalse(java.util.Arrays.equals(bh1, bh2), "unic_variant has no effect");
     }
 
     @Test
