@@ -9,6 +9,9 @@ import java.util.Map;
 public final class Samplers {
     private static final Map<String, SamplerInfo> BY_NAME = new LinkedHashMap<>();
 
+    /** The single-call multistep samplers that take the UniC corrector as {@code name+unic}. */
+    public static final List<String> UNIC_BASES = List.of("lms", "dpmpp_2m", "ipndm", "ipndm_v", "deis");
+
     static {
         for (SamplerInfo info : List.of(
                 Euler.INFO,
@@ -33,11 +36,21 @@ public final class Samplers {
                 ResMultistepAncestral.INFO,
                 ResMultistepAncestralCfgPp.INFO,
                 GradientEstimation.INFO,
-                GradientEstimationCfgPp.INFO
+                GradientEstimationCfgPp.INFO,
+                Ipndm.INFO,
+                IpndmV.INFO,
+                Deis.INFO,
+                Plms.INFO,
+                UniPc.INFO,
+                UniPcBh2.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
             }
+        }
+        for (String base : UNIC_BASES) {
+            SamplerInfo info = UniCCorrected.info(BY_NAME.get(base));
+            BY_NAME.put(info.name(), info);
         }
     }
 
@@ -56,6 +69,10 @@ public final class Samplers {
     /** The sampler of that name; the error lists the allowed names. */
     public static SamplerInfo get(String name) {
         SamplerInfo info = BY_NAME.get(name);
+        if (info == null && name.endsWith(UniCCorrected.SUFFIX)) {
+            throw new IllegalArgumentException("sampler '" + name + "': UniC corrects only single-call multistep"
+                    + " samplers; allowed bases: " + String.join(", ", UNIC_BASES));
+        }
         if (info == null) {
             throw new IllegalArgumentException("unknown sampler '" + name + "'; allowed: " + String.join(", ", BY_NAME.keySet()));
         }
