@@ -89,8 +89,9 @@ class Attn(nn.Module):
     def forward(self, x):
         b, c, hh, ww = x.shape
         q, k, v = self.qkv(self.n(x)).reshape(b, 3, self.heads, c // self.heads, hh * ww).unbind(1)
-        w = torch.softmax(torch.einsum("bhcn,bhcm->bhnm", q, k) * (c // self.heads) ** -0.5, dim=-1)
-        o = torch.einsum("bhnm,bhcm->bhcn", w, v).reshape(b, c, hh, ww)
+        # plain MatMul (no Einsum) so the ONNX graph only uses widely supported ops
+        w = torch.softmax(torch.matmul(q.transpose(2, 3), k) * (c // self.heads) ** -0.5, dim=-1)  # [b,h,n,m]
+        o = torch.matmul(v, w.transpose(2, 3)).reshape(b, c, hh, ww)                             # [b,h,c,n]
         return x + self.proj(o)
 
 
