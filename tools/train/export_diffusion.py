@@ -99,6 +99,11 @@ def main():
         },
         "onnx": {"opset": args.opset, "file": "model.onnx"},
     }
+    if ck.get("init_from"):
+        ini = ck["init_from"]
+        meta["training"]["init_from"] = ini
+        meta["training"]["command"] += f" --init-from {ini['path']}"
+        meta["training"]["wall_seconds_including_init"] = round(ck["wall_seconds"] + ini["wall_seconds"], 1)
     if args.quality and os.path.exists(args.quality):
         with open(args.quality) as f:
             meta["quality"] = json.load(f)

@@ -51,6 +51,9 @@ def main():
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--run", default=None, help="default tools/train/runs/fashion-<pred>")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--init-from", default=None,
+                    help="warm start: initialise model+EMA from the EMA weights of another checkpoint "
+                         "(ignored when resuming)")
     ap.add_argument("--bench", type=int, default=0)
     args = ap.parse_args()
     if args.seed is None:
@@ -72,14 +75,21 @@ def main():
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     acp = sd1_alphas_cumprod().float()
-    step, wall_prev = 0, 0.0
+    step, wall_prev, init_info = 0, 0.0, None
+    if args.init_from and not (args.resume and os.path.exists(ckpt_path)):
+        init = torch.load(args.init_from, map_location="cpu")
+        model.load_state_dict(init["ema"])
+        ema.load_state_dict(init["ema"])
+        init_info = {"path": os.path.relpath(args.init_from, ROOT), "pred": init["pred"], "step": init["step"],
+                     "wall_seconds": init["wall_seconds"]}
+        print(f"initialised from EMA of {args.init_from} (pred={init['pred']}, step {init['step']})", flush=True)
     if args.resume and os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
         torch.set_rng_state(ck["rng"])
-        step, wall_prev = ck["step"], ck["wall_seconds"]
+        step, wall_prev, init_info = ck["step"], ck["wall_seconds"], ck.get("init_from")
         print(f"resumed from {ckpt_path} at step {step} (epoch {step / spe:.2f}), "
               f"previous wall {wall_prev:.0f}s; training to {args.epochs} epochs = {total} steps", flush=True)
     print(f"pred={args.pred} params={count_params(model)} seed={args.seed} steps/epoch={spe} "
@@ -92,12 +102,13 @@ def main():
         save_ckpt(ckpt_path, model=model.state_dict(), ema=ema.state_dict(), opt=opt.state_dict(),
                   rng=torch.get_rng_state(), step=step, epochs=args.epochs, spe=spe,
                   wall_seconds=wall_prev + time.time() - t_start, args=vars(args),
-                  config=model.config, pred=args.pred, seed=args.seed)
+                  config=model.config, pred=args.pred, seed=args.seed, init_from=init_info)
 
     loss_acc, loss_n, t_log = 0.0, 0, time.time()
+    perm, perm_ep, t_epoch = None, -1, time.time()
     while step < total:
         ep, i = divmod(step, spe)
-        if i == 0 or loss_n == 0 or "perm" not in locals() or perm_ep != ep:
+        if perm_ep != ep:
             perm = torch.randperm(n, generator=torch.Generator().manual_seed(args.seed * 100003 + ep))
             perm_ep = ep
             t_epoch = time.time()
