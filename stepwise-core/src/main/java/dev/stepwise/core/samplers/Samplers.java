@@ -23,7 +23,22 @@ public final class Samplers {
                 Dpmpp2mSde.INFO,
                 Dpmpp3mSde.INFO,
                 Ddpm.INFO,
-                Ddim.INFO
+                Ddim.INFO,
+                DpmFast.INFO,
+                DpmAdaptive.INFO,
+                GpuNoiseAliases.DPMPP_SDE_GPU,
+                GpuNoiseAliases.DPMPP_2M_SDE_GPU,
+                Dpmpp2mSdeHeun.INFO,
+                GpuNoiseAliases.DPMPP_2M_SDE_HEUN_GPU,
+                GpuNoiseAliases.DPMPP_3M_SDE_GPU,
+                Heunpp2.INFO,
+                ExpHeun2X0.INFO,
+                ExpHeun2X0Sde.INFO,
+                Fehlberg2.INFO,
+                Bosh3.INFO,
+                Rk4.INFO,
+                Dopri6.INFO,
+                Dopri5.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
