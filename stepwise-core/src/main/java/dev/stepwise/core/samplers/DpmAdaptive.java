@@ -82,7 +82,11 @@ public record DpmAdaptive(int order, double rtol, double atol, double hInit, dou
                 double e = (low[i] - high[i]) / delta;
                 sum += e * e;
             }
-            if (pid.accept(Math.sqrt(sum / x.length))) {
+            double error = Math.sqrt(sum / x.length);
+            if (!Double.isFinite(error)) {
+                throw new IllegalStateException("dpm_adaptive: non-finite step error at sigma " + DpmSolver.sigma(s));
+            }
+            if (pid.accept(error)) {
                 Vec.copy(low, prev);
                 Vec.copy(high, x);
                 if (sigmaUp > 0 && sNoise > 0) {
@@ -91,6 +95,9 @@ public record DpmAdaptive(int order, double rtol, double atol, double hInit, dou
                 }
                 s = t;
                 accepted.accept(ctx, DpmSolver.sigma(s), x, solver.denoised);
+            }
+            if (!(pid.h > 1e-10)) {
+                throw new IllegalStateException("dpm_adaptive: step size underflow at sigma " + DpmSolver.sigma(s));
             }
         }
     }

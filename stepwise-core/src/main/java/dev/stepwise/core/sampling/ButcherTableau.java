@@ -132,6 +132,9 @@ public record ButcherTableau(String name, int order, int embeddedOrder, double[]
                 sum += e * e;
             }
             double err = Math.sqrt(sum / x.length);
+            if (!Double.isFinite(err)) {
+                throw new IllegalStateException(name + ": non-finite step error at sigma " + sigma);
+            }
             double factor = err == 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(err, exponent)));
             if (err <= 1) {
                 Vec.copy(xNew, x);
