@@ -34,9 +34,31 @@ class DeterministicOrderTest {
 
     static final double TOLERANCE = 0.3;
 
+    /**
+     * Samplers whose order this problem's fixed list of step counts cannot show, measured by their own tests instead.
+     *
+     * <p>fehlberg2 and dopri6 (measured in {@link RungeKuttaOrderTest}): their leading error term (nearly) vanishes
+     * on this problem, so over every step count float32 can resolve they show a higher order than their own. For
+     * isotropic Gaussian data the ODE is x' = g(sigma) x with g = sigma / (s^2 + sigma^2), whose third-order
+     * elementary differentials are (g'' + 2 g g') x and g (g' + g^2) x = -4 and 1 times sigma s^2 / (s^2 + sigma^2)^3
+     * x; a second-order method's h^3 local error is then proportional to (1/6 - sum b c^2 / 2)(-4) + (1/6 - sum b A c)
+     * = 2 sum b c^2 - sum b A c - 1/2, which is 0.001 for Fehlberg's RKF1(2) (1/2 for Heun): fehlberg2 measures 3.2
+     * here, its h^2 term overtaking only near 700 steps at errors of 1e-9. Dormand-Prince's fifth-order solution is
+     * nearly sixth order on most problems by design (small error coefficients): computed in double precision it
+     * measures about 6 here down to errors of 1e-11, far below float32's reach.
+     *
+     * <p>dpm_fast (measured in {@link DpmSolverTest}): its step count is a budget of model calls whose remainder
+     * mod 3 picks the last steps' orders, so its error is not monotone in the step counts used here; it is third
+     * order for budgets 3k + 2 and second order otherwise (a final first-order step).
+     */
+    static final java.util.Set<String> MEASURED_ELSEWHERE = java.util.Set.of("fehlberg2", "dopri6", "dpm_fast");
+
     @TestFactory
     Stream<DynamicTest> everyDeterministicSamplerReachesItsOrder() {
-        return Samplers.all().stream().filter(info -> !info.stochastic())
+        // Adaptive samplers choose their own steps, so the step count does not set their error: they are checked by
+        // their own tests (error falls as the tolerance tightens).
+        return Samplers.all().stream().filter(info -> !info.stochastic() && !info.adaptive()
+                        && !MEASURED_ELSEWHERE.contains(info.name()))
                 .map(info -> DynamicTest.dynamicTest(info.name(), () -> assertOrder(info, Map.of(), info.order())));
     }
 
