@@ -21,9 +21,7 @@ public final class GpuNoiseAliases {
 
     /** The base sampler under another name: same facts, parameters and factory. */
     static SamplerInfo alias(String name, SamplerInfo base) {
-        return new SamplerInfo(name, base.description() + " (ComfyUI's GPU-noise name; same output as " + base.name() + ")",
-                base.order(), base.callsPerStep(), base.finalStepSingleCall(), base.stochastic(),
-                base.discardPenultimate(), base.brownianNoise(), base.adaptive(), base.nfeRule(),
-                base.reference() + "; alias of " + base.name(), base.parameters(), base.factory());
+        return base.alias(name, base.description() + " (ComfyUI's GPU-noise name; same output as " + base.name() + ")",
+                base.reference() + "; alias of " + base.name());
     }
 }
