@@ -49,8 +49,8 @@ class DeterministicOrderTest {
      * PLMS, A1111's) apply the classical Adams-Bashforth weights (55, -59, 37, -9)/24 whatever the step lengths.
      * On steps whose lengths keep alternating those weights do not even integrate a linear slope exactly (the
      * local error is O(h^2) at every step), so the methods are of order 1 there (measured 1.02), and
-     * {@code ipndm+unic} too is held back (measured 1.75: UniC cannot make up the base's O(h^2) local error, which
-     * enters its correction through the model output at the base's point). This is what the methods are, not a
+     * {@code ipndm+unic} too is held back (measured 1.75; order 2 at best, as the base's O(h^2) local error
+     * enters UniC's correction through the model output at the base's point, times O(h)). This is what the methods are, not a
      * step-ratio bug of this implementation: on a smooth list they keep their registered order (tested above) and on the equal
      * steps their weights are made for they integrate polynomial slopes of degree below the slope count exactly and
      * reach the order of their formula ({@link FixedStepMultistepTest}). ipndm_v, the variable-step version, is tested
