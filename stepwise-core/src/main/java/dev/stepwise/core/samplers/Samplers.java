@@ -23,7 +23,16 @@ public final class Samplers {
                 Dpmpp2mSde.INFO,
                 Dpmpp3mSde.INFO,
                 Ddpm.INFO,
-                Ddim.INFO
+                Ddim.INFO,
+                // ComfyUI's menu order; restart (A1111) and tcd (ComfyUI forks, Forge) are not in ComfyUI's core list.
+                Lcm.INFO,
+                Restart.INFO,
+                ErSde.INFO,
+                Seeds2.INFO,
+                Seeds3.INFO,
+                SaSolver.INFO,
+                SaSolverPece.INFO,
+                Tcd.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
