@@ -74,7 +74,7 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
         double startSigma = PercentSigma.of(ms, startPercent), endSigma = PercentSigma.of(ms, endPercent);
         boolean lowerOrderToEnd = sigmas[n - 1] == 0;
         History estimates = new History(ctx, Math.max(predictorOrder, correctorOrder));
-        float[] xPred = x.clone(), denoised = ctx.buffer(), noise = ctx.buffer(), combo = ctx.buffer();
+        float[] xPred = x.clone(), denoised = ctx.buffer(), noise = ctx.buffer();
         double h = 0, tau = 0;
         boolean noiseAdded = false;
         for (int i = 0; i < n - 1; i++) {
@@ -91,8 +91,8 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
             if (correctorUsed == 0) {
                 Vec.copy(xPred, x);
             } else {
-                adamsStep(estimates, correctorUsed, lambdas[i - 1], lambdas[i], tau, HalfLogSnr.alpha(ms, sigmas[i]), combo);
-                Vec.lin(x, sigmas[i] / sigmas[i - 1] * Math.exp(-tau * tau * h), x, 1, combo);
+                adamsStep(estimates, correctorUsed, lambdas[i - 1], lambdas[i], tau, HalfLogSnr.alpha(ms, sigmas[i]),
+                        sigmas[i] / sigmas[i - 1] * Math.exp(-tau * tau * h), x, x);
                 if (noiseAdded) {
                     Vec.axpy(1, noise, x);                                   // the predictor's noise, same path
                 }
@@ -108,8 +108,8 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
             } else {
                 tau = eta > 0 && startSigma >= sigmas[i + 1] && sigmas[i + 1] >= endSigma ? eta : 0;
                 h = lambdas[i + 1] - lambdas[i];
-                adamsStep(estimates, predictorUsed, lambdas[i], lambdas[i + 1], tau, HalfLogSnr.alpha(ms, sigmas[i + 1]), combo);
-                Vec.lin(xPred, sigmas[i + 1] / sigmas[i] * Math.exp(-tau * tau * h), x, 1, combo);
+                adamsStep(estimates, predictorUsed, lambdas[i], lambdas[i + 1], tau, HalfLogSnr.alpha(ms, sigmas[i + 1]),
+                        sigmas[i + 1] / sigmas[i] * Math.exp(-tau * tau * h), x, xPred);
                 noiseAdded = tau > 0 && sNoise > 0;
                 if (noiseAdded) {
                     ctx.noise(sigmas[i], sigmas[i + 1], noise);
@@ -122,15 +122,24 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
         Vec.copy(xPred, x);
     }
 
-    /** out = sum_j b_j D_j over the newest {@code order} estimates, for the step lambdaS -> lambdaT. */
+    /**
+     * out = ratio x + sum_j b_j D_j over the newest {@code order} estimates, for the step lambdaS -> lambdaT, summed in
+     * double precision (float coefficients would leave a rounding floor common to all values, which a fourth-order
+     * method reaches within the step counts the order test uses).
+     */
     private static void adamsStep(History estimates, int order, double lambdaS, double lambdaT, double tau, double alphaT,
-                                  float[] out) {
+                                  double ratio, float[] x, float[] out) {
         double[] nodes = new double[order];
-        float[][] values = new float[order][];
+        float[][] values = new float[order + 1][];
         for (int j = 0; j < order; j++) {
             nodes[j] = estimates.key(j);
-            values[j] = estimates.get(j);
+            values[j + 1] = estimates.get(j);
         }
-        Vec.lin(out, StochasticAdams.coefficients(nodes, lambdaS, lambdaT, tau, alphaT), values);
+        double[] b = StochasticAdams.coefficients(nodes, lambdaS, lambdaT, tau, alphaT);
+        double[] coefficients = new double[order + 1];
+        coefficients[0] = ratio;
+        System.arraycopy(b, 0, coefficients, 1, order);
+        values[0] = x;
+        Vec.lin(out, coefficients, values);
     }
 }

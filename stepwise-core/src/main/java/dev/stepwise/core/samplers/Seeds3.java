@@ -82,7 +82,9 @@ public record Seeds3(double eta, double sNoise, double r1, double r2) implements
 
             // Stage 3, to lambda_t.
             double b3 = SeedsNoise.hPhi2(-hEta) / r2, b1 = SeedsNoise.hPhi1(-hEta) - b3;
-            Vec.lin(x, sigmaNext / sigma * Math.exp(-h * eta), x, -alphaT * b1, denoised, -alphaT * b3, d2);
+            // Summed in double: float coefficients leave a rounding floor that this third-order method reaches early.
+            Vec.lin(x, new double[] {sigmaNext / sigma * Math.exp(-h * eta), -alphaT * b1, -alphaT * b3},
+                    new float[][] {x, denoised, d2});
             if (noisy) {
                 Vec.axpy(sigmaNext * sNoise, noise.advance(ctx, sigma2, sigmaNext, (1 - r2) * h * eta), x);
             }
