@@ -119,6 +119,22 @@ class SdeSolverFactsTest {
         assertTrue(dev.stepwise.core.tensor.Vec.rmsDistance(a, b) > 0.01, "explicit restarts should add noise");
     }
 
+    /**
+     * SA-Solver's noise interval comes from ComfyUI's percent_to_sigma: discrete VP sigma((1 - p) 999), continuous VE
+     * (EDM) exp(log sigma_min + (1 - p)(log sigma_max - log sigma_min)), flow the shifted level at time 1 - p.
+     */
+    @Test
+    void percentToSigmaFollowsComfyUi() {
+        var vp = dev.stepwise.core.model.DiscreteVpSampling.stableDiffusion(dev.stepwise.core.model.Prediction.EPS);
+        assertEquals(vp.sigma(0.8 * 999), dev.stepwise.core.sampling.PercentSigma.of(vp, 0.2), 1e-12);
+        var ve = GaussianMixture.gaussian(new double[] {0}, 1, 0.002, 80).sampling();
+        assertEquals(Math.exp(Math.log(0.002) + 0.2 * (Math.log(80) - Math.log(0.002))),
+                dev.stepwise.core.sampling.PercentSigma.of(ve, 0.8), 1e-12);
+        var flow = dev.stepwise.core.model.FlowSampling.sd3(3);
+        assertEquals(3 * 0.3 / (1 + 2 * 0.3), dev.stepwise.core.sampling.PercentSigma.of(flow, 0.7), 1e-12);
+        assertEquals(0, dev.stepwise.core.sampling.PercentSigma.of(flow, 1));
+    }
+
     @Test
     void badParametersNameTheParameterAndRange() {
         expect(ErSde.INFO, Map.of("max_stage", 4), "max_stage", "1..3");
