@@ -12,7 +12,7 @@ import java.util.function.DoubleUnaryOperator;
 
 /**
  * ER-SDE-Solver (Cui et al. 2023, "Elucidating the Solution Space of Extended Reverse-Time SDE for Diffusion
- * Models", arXiv:2309.06169, section 4, VP ER-SDE-Solver-1/2/3; ComfyUI's {@code sample_er_sde}). In the variable
+ * Models", arXiv:2309.06169, VP ER-SDE-Solver-1/2/3; ComfyUI's {@code sample_er_sde}). In the variable
  * lambda = sigma / alpha (= e^{-half-log-SNR}, {@link HalfLogSnr}) the extended reverse SDE with noise scale
  * function f(lambda) has the exact first-order solution, with r = f(lambda_t) / f(lambda_s),
  * <pre>
@@ -50,7 +50,7 @@ public record ErSde(String solverType, double sNoise, int maxStage) implements S
     public static final SamplerInfo INFO = SamplerInfo.builder("er_sde")
             .description("extended reverse-time SDE solver, up to third order in lambda = sigma / alpha")
             .order(2).calls(1, false).stochastic(true)
-            .reference("Cui et al. 2023 (ER-SDE-Solver) section 4, VP ER-SDE-Solver-3; ComfyUI sample_er_sde")
+            .reference("Cui et al. 2023 (ER-SDE-Solver) VP ER-SDE-Solver-3; ComfyUI sample_er_sde")
             .parameter(SOLVER_TYPE).parameter(EulerAncestral.S_NOISE).parameter(MAX_STAGE)
             .create(o -> new ErSde(o.choice("solver_type"), o.real("s_noise"), o.integer("max_stage")));
 

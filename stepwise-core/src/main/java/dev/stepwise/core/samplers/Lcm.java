@@ -8,7 +8,7 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * Multistep consistency sampling (Song et al. 2023, "Consistency Models", Algorithm 1; as used for latent
- * consistency models by Luo et al. 2023, Algorithm 3; ComfyUI's {@code sample_lcm}): at each level jump straight
+ * consistency models by Luo et al. 2023, multistep latent consistency sampling; ComfyUI's {@code sample_lcm}): at each level jump straight
  * to the model's x0 estimate, x = D(x, sigma_i), then re-noise it to the next level with fresh noise,
  * x = D + sigma_{i+1} n (flow: (1 - sigma_{i+1}) D + sigma_{i+1} n). The last step returns D.
  *
@@ -23,7 +23,7 @@ public record Lcm(double sNoise) implements Sampler {
     public static final SamplerInfo INFO = SamplerInfo.builder("lcm")
             .description("consistency sampling: jump to the x0 estimate, re-noise with fresh noise to the next sigma")
             .order(1).calls(1, false).stochastic(true)
-            .reference("Song et al. 2023 (Consistency Models) Algorithm 1; Luo et al. 2023 (LCM) Algorithm 3; ComfyUI sample_lcm")
+            .reference("Song et al. 2023 (Consistency Models) Algorithm 1; Luo et al. 2023 (LCM) multistep sampling; ComfyUI sample_lcm")
             .parameter(EulerAncestral.S_NOISE)
             .create(o -> new Lcm(o.real("s_noise")));
 

@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Restart sampling (Xu et al. 2023, "Restart Sampling for Improving Generative Processes", Algorithm 1; A1111's
+ * Restart sampling (Xu et al. 2023, "Restart Sampling for Improving Generative Processes"; A1111's
  * {@code restart_sampler}, k-diffusion style; not in ComfyUI's core list): Heun's method on the probability-flow ODE
  * ({@link TwoStageStep}, EDM Algorithm 2), and on reaching t_min, K times: jump back up to t_max with the forward
  * process's fresh noise (sqrt(t_max^2 - t_min^2) s_noise n in VE form; {@link ForwardNoise}) and run the ODE down
@@ -48,7 +48,7 @@ public record Restart(double sNoise, int restartTimes, int restartSteps, double 
             .description("Heun ODE steps with K restarts: noise back up from t_min to t_max, then solve down again")
             .order(2).calls(2, true).stochastic(true)
             .nfeRule(DEFAULT::modelCalls)
-            .reference("Xu et al. 2023 (Restart sampling) Algorithm 1; A1111 restart_sampler")
+            .reference("Xu et al. 2023 (Restart sampling) restart algorithm; A1111 restart_sampler")
             .parameter(EulerAncestral.S_NOISE).parameter(RESTART_TIMES).parameter(RESTART_STEPS).parameter(T_MIN).parameter(T_MAX)
             .create(o -> new Restart(o.real("s_noise"), o.integer("restart_times"), o.integer("restart_steps"),
                     o.real("t_min"), o.real("t_max")));

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * SA-Solver (Xue et al. 2023, "SA-Solver: Stochastic Adams Solver for Fast Sampling of Diffusion Models",
- * arXiv:2309.05019, Algorithm 1; ComfyUI's {@code sample_sa_solver}): a stochastic Adams predictor-corrector in
+ * arXiv:2309.05019, eqs. 15 and 18; ComfyUI's {@code sample_sa_solver}): a stochastic Adams predictor-corrector in
  * data prediction and half-log-SNR lambda. With tau the noise strength of the step and h = lambda_t - lambda_s,
  * <pre>
  *   predictor (eq. 15):  x~_t = (sigma_t / sigma_s) e^{-tau^2 h} x_s + sum_j b_j D_j + sigma_t sqrt(1 - e^{-2 tau^2 h}) s_noise z
@@ -50,7 +50,7 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
     public static final SamplerInfo INFO = SamplerInfo.builder("sa_solver")
             .description("SA-Solver: stochastic Adams predictor-corrector in data prediction")
             .order(4).calls(1, false).stochastic(true)
-            .reference("Xue et al. 2023 (SA-Solver) Algorithm 1, eqs. 15 and 18; ComfyUI sample_sa_solver")
+            .reference("Xue et al. 2023 (SA-Solver) eqs. 15 and 18; ComfyUI sample_sa_solver")
             .parameters(PARAMETERS)
             .create(o -> from(o, false));
 

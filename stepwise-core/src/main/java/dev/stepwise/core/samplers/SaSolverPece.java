@@ -15,7 +15,7 @@ public record SaSolverPece(SaSolver solver) implements Sampler {
             .description("SA-Solver with the corrected state evaluated again (PECE)")
             .order(4).calls(2, false).stochastic(true)
             .nfeRule(sigmas -> sigmas.length <= 1 ? 0 : 2L * (sigmas.length - 1) - 1)
-            .reference("Xue et al. 2023 (SA-Solver) Algorithm 1 in PECE mode; ComfyUI sample_sa_solver_pece")
+            .reference("Xue et al. 2023 (SA-Solver) eqs. 15 and 18 in PECE mode; ComfyUI sample_sa_solver_pece")
             .parameters(SaSolver.PARAMETERS)
             .create(o -> new SaSolverPece(SaSolver.from(o, true)));
 

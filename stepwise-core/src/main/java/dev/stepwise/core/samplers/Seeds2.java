@@ -10,7 +10,7 @@ import dev.stepwise.core.tensor.Vec;
 import java.util.List;
 
 /**
- * SEEDS-2 (Gonzalez et al. 2023, arXiv:2305.14267, Algorithm 2 in data prediction, VP; ComfyUI's
+ * SEEDS-2 (Gonzalez et al. 2023, arXiv:2305.14267, the two-stage solver in data prediction, VP; ComfyUI's
  * {@code sample_seeds_2}): a two-stage exponential SDE solver in the half-log-SNR lambda ({@link HalfLogSnr}).
  * With h = lambda_t - lambda_s and h_eta = (1 + eta) h, each stage is the exact solution of the
  * data-prediction SDE for a frozen D,

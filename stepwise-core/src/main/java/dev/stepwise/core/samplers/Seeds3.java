@@ -9,7 +9,7 @@ import dev.stepwise.core.sampling.SamplingContext;
 import dev.stepwise.core.tensor.Vec;
 
 /**
- * SEEDS-3 (Gonzalez et al. 2023, arXiv:2305.14267, Algorithm 4 in data prediction, VP; ComfyUI's
+ * SEEDS-3 (Gonzalez et al. 2023, arXiv:2305.14267, the three-stage solver in data prediction, VP; ComfyUI's
  * {@code sample_seeds_3}): the three-stage exponential SDE solver with stages at lambda_s + r_1 h and
  * lambda_s + r_2 h ({@link Seeds2} for the notation):
  * <pre>

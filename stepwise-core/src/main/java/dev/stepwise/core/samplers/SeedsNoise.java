@@ -5,7 +5,7 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * The noise of a SEEDS step (Gonzalez et al. 2023, "SEEDS: Exponential SDE Solvers for Fast High-Quality
- * Sampling from Diffusion Models", arXiv:2305.14267, section 3 and appendix): the stochastic integral of the
+ * Sampling from Diffusion Models", arXiv:2305.14267): the stochastic integral of the
  * data-prediction SDE over [lambda_s, lambda_s + r h], in units of the stage's sigma, carried from stage to stage
  * so that all stages of a step see one Brownian path. Going from r_a to r_b with eta, it becomes
  * n_b = e^{-(r_b - r_a) h eta} n_a + sqrt(1 - e^{-2 (r_b - r_a) h eta}) z with fresh z, the exact

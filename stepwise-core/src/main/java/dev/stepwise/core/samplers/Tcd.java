@@ -12,7 +12,7 @@ import dev.stepwise.core.tensor.Vec;
 
 /**
  * Strategic stochastic sampling of Trajectory Consistency Distillation (Zheng et al. 2024, "Trajectory Consistency
- * Distillation", section 4.3, eq. 14; diffusers' TCDScheduler, the {@code sample_tcd} of ComfyUI forks and
+ * Distillation", strategic stochastic sampling; diffusers' TCDScheduler, the {@code sample_tcd} of ComfyUI forks and
  * Forge). For the step sigma_i -> sigma_{i+1} with gamma (ComfyUI calls it eta):
  * <pre>
  *   s = floor((1 - gamma) t(sigma_{i+1}))                        the earlier time the model jumps to
@@ -39,7 +39,7 @@ public record Tcd(double gamma) implements Sampler {
     public static final SamplerInfo INFO = SamplerInfo.builder("tcd")
             .description("TCD strategic stochastic sampling: DDIM jump past the next sigma, then fresh noise back up")
             .order(1).calls(1, false).stochastic(true)
-            .reference("Zheng et al. 2024 (TCD) section 4.3, eq. 14; diffusers TCDScheduler")
+            .reference("Zheng et al. 2024 (TCD) strategic stochastic sampling; diffusers TCDScheduler")
             .parameter(GAMMA)
             .create(o -> new Tcd(o.real("eta")));
 

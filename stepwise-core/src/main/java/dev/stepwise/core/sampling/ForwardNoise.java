@@ -9,7 +9,7 @@ import dev.stepwise.core.model.ModelSampling;
  * level becomes an exact sample of the marginal at the high one.
  *
  * <p>VE form (x = x0 + sigma n): alphaRatio = 1, sigmaUp = sqrt(high^2 - low^2) (Restart, Xu et al. 2023,
- * Algorithm 1's restart forward step; LCM's re-noising from low = 0). Flow form (x = (1 - sigma) x0 + sigma n):
+ * the restart forward step; LCM's re-noising from low = 0). Flow form (x = (1 - sigma) x0 + sigma n):
  * alphaRatio = (1 - high) / (1 - low) rescales the signal and sigmaUp = sqrt(high^2 - (alphaRatio low)^2)
  * completes the noise variance; from low = 0 that is ComfyUI's {@code noise_scaling} for flow models.
  */
