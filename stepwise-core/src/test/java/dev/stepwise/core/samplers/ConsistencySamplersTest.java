@@ -144,6 +144,20 @@ class ConsistencySamplersTest {
     }
 
     /**
+     * tcd's level sigma_s is at the time (1 - gamma) t(sigma_{i+1}): for SD3 flow (shift 3, sigma = 3t / (1 + 2t)) from
+     * sigma_{i+1} = 0.6, t = 1/3, so sigma_s = 3 (0.7 / 3) / (1 + 2 (0.7 / 3)) = 0.47727...; for a discrete VP model
+     * the floored nearest table index; for the continuous VE model sigma_min^gamma sigma_{i+1}^(1 - gamma).
+     */
+    @Test
+    void tcdJumpLevelIsAtTheEarlierTime() {
+        assertEquals(0.7 / (1 + 1.4 / 3), Tcd.jumpLevel(dev.stepwise.core.model.FlowSampling.sd3(3), 0.6, 0.3), 1e-12);
+        DiscreteVpSampling vp = DiscreteVpSampling.stableDiffusion(Prediction.EPS);
+        double[] table = vp.sigmaTable();
+        assertEquals(table[(int) Math.floor(0.7 * 500)], Tcd.jumpLevel(vp, table[500], 0.3), 1e-7);  // the table holds float32 values
+        assertEquals(Math.pow(0.002, 0.3) * Math.pow(1.7, 0.7), Tcd.jumpLevel(BIMODAL.sampling(), 1.7, 0.3), 1e-12);
+    }
+
+    /**
      * On a discrete VP model, as ComfyUI's sample_tcd, the step onto sigma = 0 lands on the VP sample at timestep 0:
      * x = (D + sigma_0 (x - D) / sigma) / sqrt(1 + sigma_0^2), sigma_0 the table's first level.
      */
