@@ -30,10 +30,12 @@ import java.util.List;
  * when the run ends at sigma = 0 they ramp down over the last steps, and the step onto 0 returns D. {@code _pece}
  * re-evaluates D at the corrected point (PECE): two calls per step, one on the first.
  *
- * <p>Not implemented: ComfyUI's {@code simple_order_2} variant (the appendix D simplified order-2 coefficients).
+ * <p>{@code simple_order_2} (ComfyUI's option, the paper's appendix D): a step with two nodes uses b = alpha_t k h / 2 on
+ * the newest estimate and the rest of alpha_t (1 - e^{-k h}) on the other (corrector), or alpha_t k h^2 / (2 (lambda_{s-1}
+ * - lambda_s)) on the older one and the rest on the newer (predictor), with k = 1 + tau^2.
  */
 public record SaSolver(double eta, double startPercent, double endPercent, double sNoise, int predictorOrder,
-                       int correctorOrder, boolean pece) implements Sampler {
+                       int correctorOrder, boolean simpleOrder2, boolean pece) implements Sampler {
 
     public static final Parameter ETA = Parameter.real("eta", 1, 0, Double.POSITIVE_INFINITY,
             "noise strength tau inside the noise interval (0 = probability-flow ODE)");
@@ -45,7 +47,10 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
             "past estimates the predictor interpolates");
     public static final Parameter CORRECTOR_ORDER = Parameter.integer("corrector_order", 4, 0, 6,
             "estimates the corrector interpolates (0 = no corrector)");
-    static final List<Parameter> PARAMETERS = List.of(ETA, START, END, EulerAncestral.S_NOISE, PREDICTOR_ORDER, CORRECTOR_ORDER);
+    public static final Parameter SIMPLE_ORDER_2 = Parameter.choice("simple_order_2", List.of("false", "true"),
+            "two-node steps use the paper's simplified order-2 coefficients (appendix D) instead of the exact integrals");
+    static final List<Parameter> PARAMETERS = List.of(ETA, START, END, EulerAncestral.S_NOISE, PREDICTOR_ORDER, CORRECTOR_ORDER,
+            SIMPLE_ORDER_2);
 
     public static final SamplerInfo INFO = SamplerInfo.builder("sa_solver")
             .description("SA-Solver: stochastic Adams predictor-corrector in data prediction")
@@ -56,7 +61,7 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
 
     static SaSolver from(Options o, boolean pece) {
         return new SaSolver(o.real("eta"), o.real("sde_start_percent"), o.real("sde_end_percent"), o.real("s_noise"),
-                o.integer("predictor_order"), o.integer("corrector_order"), pece);
+                o.integer("predictor_order"), o.integer("corrector_order"), o.choice("simple_order_2").equals("true"), pece);
     }
 
     @Override
@@ -92,7 +97,7 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
                 Vec.copy(xPred, x);
             } else {
                 adamsStep(estimates, correctorUsed, lambdas[i - 1], lambdas[i], tau, HalfLogSnr.alpha(ms, sigmas[i]),
-                        sigmas[i] / sigmas[i - 1] * Math.exp(-tau * tau * h), x, x);
+                        sigmas[i] / sigmas[i - 1] * Math.exp(-tau * tau * h), x, x, simpleOrder2, true);
                 if (noiseAdded) {
                     Vec.axpy(1, noise, x);                                   // the predictor's noise, same path
                 }
@@ -109,7 +114,7 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
                 tau = eta > 0 && startSigma >= sigmas[i + 1] && sigmas[i + 1] >= endSigma ? eta : 0;
                 h = lambdas[i + 1] - lambdas[i];
                 adamsStep(estimates, predictorUsed, lambdas[i], lambdas[i + 1], tau, HalfLogSnr.alpha(ms, sigmas[i + 1]),
-                        sigmas[i + 1] / sigmas[i] * Math.exp(-tau * tau * h), x, xPred);
+                        sigmas[i + 1] / sigmas[i] * Math.exp(-tau * tau * h), x, xPred, simpleOrder2, false);
                 noiseAdded = tau > 0 && sNoise > 0;
                 if (noiseAdded) {
                     ctx.noise(sigmas[i], sigmas[i + 1], noise);
@@ -128,14 +133,16 @@ public record SaSolver(double eta, double startPercent, double endPercent, doubl
      * method reaches within the step counts the order test uses).
      */
     private static void adamsStep(History estimates, int order, double lambdaS, double lambdaT, double tau, double alphaT,
-                                  double ratio, float[] x, float[] out) {
+                                  double ratio, float[] x, float[] out, boolean simple, boolean corrector) {
         double[] nodes = new double[order];
         float[][] values = new float[order + 1][];
         for (int j = 0; j < order; j++) {
             nodes[j] = estimates.key(j);
             values[j + 1] = estimates.get(j);
         }
-        double[] b = StochasticAdams.coefficients(nodes, lambdaS, lambdaT, tau, alphaT);
+        double[] b = simple && order == 2
+                ? StochasticAdams.simpleOrder2(nodes[1], lambdaS, lambdaT, tau, alphaT, corrector)
+                : StochasticAdams.coefficients(nodes, lambdaS, lambdaT, tau, alphaT);
         double[] coefficients = new double[order + 1];
         coefficients[0] = ratio;
         System.arraycopy(b, 0, coefficients, 1, order);

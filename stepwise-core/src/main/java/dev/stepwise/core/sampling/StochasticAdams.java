@@ -67,4 +67,22 @@ public final class StochasticAdams {
         }
         return b;
     }
+
+    /**
+     * SA-Solver's simplified order-2 coefficients (the paper's appendix D; ComfyUI's
+     * {@code compute_simple_stochastic_adams_b_coeffs}) for two nodes, newest first: {b_newest, b_older}. With
+     * k = 1 + tau^2 and h = lambdaT - lambdaS, the corrector puts alpha_t k h / 2 on the newest estimate (at lambdaT),
+     * the predictor alpha_t k h^2 / (2 (olderLambda - lambdaS)) on the older one (at olderLambda); the other weight
+     * completes alpha_t (1 - e^{-k h}), the order-1 total.
+     */
+    public static double[] simpleOrder2(double olderLambda, double lambdaS, double lambdaT, double tau, double alphaT,
+                                        boolean corrector) {
+        double k = 1 + tau * tau, h = lambdaT - lambdaS, total = -alphaT * Math.expm1(-k * h);
+        if (corrector) {
+            double newest = alphaT * 0.5 * k * h;
+            return new double[] {newest, total - newest};
+        }
+        double older = alphaT * 0.5 * k * h * h / (olderLambda - lambdaS);
+        return new double[] {total - older, older};
+    }
 }
