@@ -30,6 +30,10 @@ import java.util.List;
  *
  * <p>Model calls: 2 per Heun step, 1 for the step onto sigma = 0; the registry's rule counts them for the default
  * parameters. Progress is reported per ODE segment (main run, each restart, the rest).
+ *
+ * <p>Noise: A1111 draws the restart noise from the global generator, independent draws; so does the default
+ * sequential noise here. With Brownian-tree noise requested, every restart asks for the same interval t_min -> t_max
+ * and so gets the same increment: the restarts are then not independent.
  */
 public record Restart(double sNoise, int restartTimes, int restartSteps, double tMin, double tMax) implements Sampler {
 
