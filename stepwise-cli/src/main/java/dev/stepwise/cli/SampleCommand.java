@@ -275,7 +275,8 @@ final class SampleCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             throw new UsageException("--init-noise file '" + file + "' does not exist");
         } catch (IOException e) {
-            throw new UsageException("--init-noise: " + e.getMessage());
+            String m = String.valueOf(e.getMessage());
+            throw new UsageException("--init-noise: " + (m.contains(file.toString()) ? m : "cannot read '" + file + "': " + m));
         }
         if (!Arrays.equals(t.shape(), shape)) {
             throw new UsageException("--init-noise '" + file + "' has shape " + Arrays.toString(t.shape())

@@ -101,6 +101,9 @@ class BadInputTest {
                 c("--negative-label -1 is not allowed; the model's labels are 0..7", "--negative-label", "-1"),
                 c("--label 0 is not allowed: the model's components have no \"label\"", "--model", "gmm:{dir}/unlabelled.json", "--label", "0"),
                 c("--noise 'whisper' is not available; allowed: ", "--noise", "whisper"),
+                c("cannot read model spec", "--model", "gmm:{dir}/folder.npy"),
+                c("--init-noise: ", "--init-noise", "{dir}/folder.npy"),
+                c("cannot read --sigmas file", "--sigmas", "@{dir}/folder.npy"),
                 c("Unknown option: '--frobnicate'", "--frobnicate"),
                 c("is a folder", "--out", "{dir}/folder.npy"),
                 c("does not exist", "--out", "{dir}/no/such/folder/x.npy"));

@@ -2,16 +2,23 @@ package dev.stepwise.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.model.Conditioning;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The Java example of README.md, verbatim between the markers, so that the README cannot go stale. */
+/** The Java example of README.md: it compiles and runs here, and the README shows exactly this code. */
 class ReadmeExampleTest {
 
     @Test
@@ -32,5 +39,20 @@ class ReadmeExampleTest {
         assertArrayEquals(new int[] {8, 2}, result.samples().shape());
         assertEquals(20, result.calls().nfe());
         assertEquals(20, result.calls().uncondPasses(), "cfg 1.5 runs the unconditional branch too");
+    }
+
+    /** README.md's java block is exactly the code between the markers above (the tests run in stepwise-cli/). */
+    @Test
+    void readmeShowsThisCode() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertTrue(block.find(), "README.md has a ```java block");
+        String source = Files.readString(Path.of("src/test/java/dev/stepwise/cli/ReadmeExampleTest.java"));
+        Matcher marked = Pattern.compile("// README example begins\n(.*?)\n\s*// README example ends", Pattern.DOTALL)
+                .matcher(source);
+        assertTrue(marked.find());
+        String code = marked.group(1).lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                .collect(Collectors.joining("\n", "", "\n"));
+        assertEquals(code, block.group(1));
     }
 }
