@@ -12,7 +12,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link DeterministicOrderTest} (smooth and alternating Karras lists), and lower settings give lower orders.
  * SA-Solver's order is min(corrector_order, predictor_order + 1) with a corrector (the corrector's c-node
  * interpolation leaves an O(h^(c+1)) local error, the predictor's D enters it multiplied by h), and predictor_order
- * without one: measured 4.09 for the defaults (3, 4), 3.03 for (2, 3), 2.01 for (1, 2), 2.16 for (2, 2) with
+ * without one: measured 3.98 for the defaults (3, 4) (3.80 on alternating steps), 3.03 for (2, 3), 2.01 for (1, 2), 2.16 for (2, 2) with
  * simple_order_2. (2, 2) with exact coefficients is left out: its error changes sign near 100 steps, so the fit over
  * 91..724 steps (1.35; successive orders 0.51, 1.61, 1.83) is still pre-asymptotic.
  */
