@@ -39,6 +39,7 @@ public final class Samplers {
                 Dpmpp3mSde.INFO,
                 GpuNoiseAliases.DPMPP_3M_SDE_GPU,
                 Ddpm.INFO,
+                Lcm.INFO,
                 Ipndm.INFO,
                 IpndmV.INFO,
                 Deis.INFO,
@@ -48,18 +49,26 @@ public final class Samplers {
                 ResMultistepAncestralCfgPp.INFO,
                 GradientEstimation.INFO,
                 GradientEstimationCfgPp.INFO,
+                ErSde.INFO,
+                Seeds2.INFO,
+                Seeds3.INFO,
+                SaSolver.INFO,
+                SaSolverPece.INFO,
                 ExpHeun2X0.INFO,
                 ExpHeun2X0Sde.INFO,
                 Ddim.INFO,
                 UniPc.INFO,
                 UniPcBh2.INFO,
-                // ... then what no ComfyUI menu has: A1111's plms and the explicit Runge-Kutta family.
+                // ... then what no ComfyUI menu has: A1111's plms, the explicit Runge-Kutta family, A1111's restart, and
+                // tcd (ComfyUI forks, Forge).
                 Plms.INFO,
                 Fehlberg2.INFO,
                 Bosh3.INFO,
                 Rk4.INFO,
                 Dopri6.INFO,
-                Dopri5.INFO
+                Dopri5.INFO,
+                Restart.INFO,
+                Tcd.INFO
         )) {
             if (BY_NAME.put(info.name(), info) != null) {
                 throw new IllegalStateException("sampler " + info.name() + " registered twice");
