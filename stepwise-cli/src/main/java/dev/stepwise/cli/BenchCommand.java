@@ -95,7 +95,7 @@ final class BenchCommand implements Runnable {
                                 + "%.1f s per row%n", c.name(), sampler, scheduler, steps, prompt, d.id(),
                         threads == 0 ? "auto" : Integer.toString(threads), Runtime.getRuntime().availableProcessors(), seconds);
                 out.printf("%-4s %-6s %-10s %-10s %-9s %-12s %s%n", "cfg", "batch", "cond+unc", "images/s", "ms/image",
-                        "network ms", "outside network");
+                        "net ms/run", "outside network");
                 double[][] perRun = new double[2][2];
                 int[] batches = {1, 16};
                 for (double cfg : new double[] {1, 3}) {
