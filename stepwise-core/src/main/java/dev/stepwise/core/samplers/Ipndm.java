@@ -14,7 +14,10 @@ import dev.stepwise.core.sampling.SamplingContext;
  * <p>Order: the coefficients are those of a uniform grid, but sigma steps vary. On a grid sigma_i = s(u_i) with
  * uniform u (Karras, etc.), the fixed weights integrate sigma with a consistency error O(h^3) per step once the
  * O(h^2) term cancels (sum_j beta_j (1/2 + j) = 0), so the method is of order 2 on such schedules, not 4; the
- * registry states what {@code DeterministicOrderTest} measures on the Karras test problem.
+ * registry states what {@code DeterministicOrderTest} measures on the Karras test problem. Where step lengths do
+ * not vary smoothly (alternating long and short steps) the fixed weights miss even linear slopes by O(h^2) per
+ * step, order 1; on equal steps, which they are made for, they are AB4, order 4 ({@code FixedStepMultistepTest}).
+ * {@link IpndmV} is the variable-step version.
  */
 public record Ipndm() implements Sampler {
 

@@ -25,7 +25,9 @@ import dev.stepwise.core.tensor.Vec;
  * <p>Order: with a corrector, UniPC-p is of order p + 1 (paper, Theorem 3.1), which {@code UniPcTest} measures
  * with lower_order_final off (order 3 gives 4). ComfyUI's lower_order_final makes the whole run's order lower:
  * the last step's UniP-1 has local error O(h^2) and the one before (order 2, corrected) O(h^4), and on the
- * Karras test problem of {@code DeterministicOrderTest} the registry order is the one measured there.
+ * Karras test problem of {@code DeterministicOrderTest} the registry order is the one measured there (2.05 on the
+ * smooth list, 1.97 with alternating step lengths; the latter needs the last step to have the same relative length
+ * at every step count, as the first-order final step dominates the error, see {@code OrderMeasurement.alternate}).
  */
 public record UniPc(int order, UniPcStep.Variant variant, boolean lowerOrderFinal) implements Sampler {
 

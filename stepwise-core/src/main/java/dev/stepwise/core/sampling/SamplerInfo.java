@@ -37,6 +37,12 @@ public record SamplerInfo(String name, String description, int order, int callsP
         parameters = List.copyOf(parameters);
     }
 
+    /** The same sampler (facts, parameters, factory) under another name, e.g. a compatibility alias. */
+    public SamplerInfo alias(String aliasName, String aliasDescription, String aliasReference) {
+        return new SamplerInfo(aliasName, aliasDescription, order, callsPerStep, finalStepSingleCall, stochastic,
+                discardPenultimate, brownianNoise, adaptive, cfgPp, nfeRule, aliasReference, parameters, factory);
+    }
+
     public static Builder builder(String name) {
         return new Builder(name);
     }

@@ -69,7 +69,9 @@ class ModelCallCountTest {
                         .scheduler("karras").steps(steps).seed(5).batch(2).build());
                 assertEquals(steps, r.steps(), info.name() + ": steps");
                 assertEquals(0, r.sigmas()[steps], info.name() + ": a scheduled run ends at sigma 0");
-                assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), info.name() + ": NFE over " + steps + " steps");
+                if (!info.adaptive()) {
+                    assertEquals(info.expectedNfe(r.sigmas()), r.calls().nfe(), info.name() + ": NFE over " + steps + " steps");
+                }
             }
         }));
     }
