@@ -89,7 +89,9 @@ class SampleCommandTest {
             sigmas[i] = j.get("sigmas").get(i).asDouble();
         }
         SamplerInfo info = Samplers.get(name);
-        assertEquals(info.expectedNfe(sigmas), j.get("nfe").asLong());
+        if (!info.adaptive()) { // an adaptive sampler's calls depend on its solve (core's AdaptiveSamplersTest counts them)
+            assertEquals(info.expectedNfe(sigmas), j.get("nfe").asLong());
+        }
         assertEquals(6, j.get("steps").asInt());
         assertArrayEquals(new int[] {3, 2}, Npy.read(out).shape());
     }
