@@ -17,10 +17,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
-        subcommands = {SampleCommand.class, ListCommand.class, HelpCommand.class},
+        subcommands = {SampleCommand.class, GenerateCommand.class, BenchCommand.class, ListCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
+                "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png",
                 "  stepwise list samplers"})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
@@ -33,7 +34,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, list or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, bench, list or help");
     }
 
     public static void main(String[] args) {

@@ -15,14 +15,21 @@ class Progress implements StepListener, AutoCloseable {
     private static final long DELAY_NANOS = 1_000_000_000L;
 
     private final long start = System.nanoTime();
+    private final String task;
     private ProgressBar bar;
 
-    private Progress() {
+    private Progress(String task) {
+        this.task = task;
     }
 
     /** A progress display, or one that shows nothing when disabled or when stderr is not a terminal. */
     static Progress create(boolean wanted) {
-        return wanted && Boolean.getBoolean("stepwise.stderr.tty") ? new Progress() : new Silent();
+        return create(wanted, "sampling");
+    }
+
+    /** As {@link #create(boolean)}, with the bar labelled {@code task} (e.g. "4 images"). */
+    static Progress create(boolean wanted, String task) {
+        return wanted && Boolean.getBoolean("stepwise.stderr.tty") ? new Progress(task) : new Silent();
     }
 
     @Override
@@ -31,7 +38,7 @@ class Progress implements StepListener, AutoCloseable {
             if (System.nanoTime() - start < DELAY_NANOS || step + 1 >= steps) {
                 return;
             }
-            bar = new ProgressBarBuilder().setTaskName("sampling").setInitialMax(steps)
+            bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(steps)
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .setUpdateIntervalMillis(200).setUnit(" steps", 1).clearDisplayOnFinish().build();
         }
@@ -48,6 +55,10 @@ class Progress implements StepListener, AutoCloseable {
 
     /** Shows nothing. */
     private static final class Silent extends Progress {
+        Silent() {
+            super("");
+        }
+
         @Override
         public void onStep(int step, int steps, double sigma, float[] x, float[] denoised) {
         }
