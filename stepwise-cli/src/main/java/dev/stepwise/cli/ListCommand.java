@@ -32,9 +32,9 @@ final class ListCommand implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         List<String[]> rows = new ArrayList<>();
         if (what == What.samplers) {
-            rows.add(new String[] {"NAME", "ORDER", "CALLS/STEP", "STOCHASTIC", "PARAMETERS (default range)", "REFERENCE"});
+            rows.add(new String[] {"NAME", "ORDER", "CALLS/STEP", "KIND", "PARAMETERS (default range)", "REFERENCE"});
             for (SamplerInfo s : Samplers.all()) {
-                rows.add(new String[] {s.name(), Integer.toString(s.order()), calls(s), s.stochastic() ? "yes" : "no",
+                rows.add(new String[] {s.name(), Integer.toString(s.order()), calls(s), kind(s),
                         parameters(s.parameters()), s.reference()});
             }
         } else {
@@ -47,9 +47,27 @@ final class ListCommand implements Runnable {
         out.flush();
     }
 
-    /** Model calls per step; "2 (1 last)" when the final step onto sigma = 0 is a single Euler call. */
+    /**
+     * Model calls per step: "2 (1 last)" when the final step onto sigma = 0 is a single Euler call; "adaptive" for
+     * samplers that choose their own steps; for samplers with their own exact rule, the count for a 10-step run.
+     */
     static String calls(SamplerInfo s) {
+        if (s.adaptive()) {
+            return "adaptive";
+        }
+        if (s.nfeRule() != null) {
+            double[] tenSteps = new double[11];
+            for (int i = 0; i < 10; i++) {
+                tenSteps[i] = 10 - i;
+            }
+            return "varies (" + s.expectedNfe(tenSteps) + " in 10 steps)";
+        }
         return s.callsPerStep() + (s.finalStepSingleCall() && s.callsPerStep() > 1 ? " (1 last)" : "");
+    }
+
+    /** "stochastic" (fresh noise every run) or "converging" (a deterministic solver), "+ CFG++" for CFG++ samplers. */
+    static String kind(SamplerInfo s) {
+        return (s.stochastic() ? "stochastic" : "converging") + (s.cfgPp() ? " + CFG++" : "");
     }
 
     static String parameters(List<Parameter> ps) {

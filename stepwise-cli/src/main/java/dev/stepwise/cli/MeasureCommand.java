@@ -235,7 +235,7 @@ final class MeasureCommand implements Callable<Integer> {
             cells.add(Integer.toString(r.info().order()));
             cells.add(Double.isNaN(r.order()) ? "—" : String.format(Locale.ROOT, "%.2f", r.order()));
             cells.add(nfePerStep(r.info()));
-            cells.add(r.info().stochastic() ? "stochastic" : "converging");
+            cells.add(ListCommand.kind(r.info()));
             for (int i = 0; i < SamplerBenchmark.BUDGETS.length; i++) {
                 cells.add(i < r.errors().size() ? errorCell(r.errors().get(i)) : "—");
             }
@@ -245,12 +245,9 @@ final class MeasureCommand implements Callable<Integer> {
         b.append('\n');
     }
 
+    /** As {@code stepwise list samplers} gives it. */
     static String nfePerStep(SamplerInfo s) {
-        String calls = ListCommand.calls(s);
-        if (s.adaptive()) {
-            return calls + " per trial step (adaptive)";
-        }
-        return s.nfeRule() != null ? calls + " (own rule)" : calls;
+        return ListCommand.calls(s);
     }
 
     private static String errorCell(ErrorAtNfe e) {
@@ -315,7 +312,7 @@ final class MeasureCommand implements Callable<Integer> {
             cells.add(r.orderParameters().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(";")));
             cells.add(nfePerStep(r.info()));
-            cells.add(r.info().stochastic() ? "stochastic" : "converging");
+            cells.add(ListCommand.kind(r.info()));
             cells.add(r.metric() == SamplerBenchmark.Metric.ODE_RMS ? "ode_rms" : "sliced_w1");
             for (int i = 0; i < SamplerBenchmark.BUDGETS.length; i++) {
                 ErrorAtNfe e = i < r.errors().size() ? r.errors().get(i) : null;

@@ -15,14 +15,21 @@ class Progress implements StepListener, AutoCloseable {
     private static final long DELAY_NANOS = 1_000_000_000L;
 
     private final long start = System.nanoTime();
+    private final String task;
     private ProgressBar bar;
 
-    private Progress() {
+    private Progress(String task) {
+        this.task = task;
     }
 
     /** A progress display, or one that shows nothing when disabled or when stderr is not a terminal. */
     static Progress create(boolean wanted) {
-        return shown(wanted) ? new Progress() : new Silent();
+        return create(wanted, "sampling");
+    }
+
+    /** As {@link #create(boolean)}, with the bar labelled {@code task} (e.g. "4 images"). */
+    static Progress create(boolean wanted, String task) {
+        return shown(wanted) ? new Progress(task) : new Silent();
     }
 
     /** Whether a wanted progress display may be shown: only when stderr is a terminal. */
@@ -43,7 +50,7 @@ class Progress implements StepListener, AutoCloseable {
             if (System.nanoTime() - start < DELAY_NANOS || step + 1 >= steps) {
                 return;
             }
-            bar = bar("sampling", steps, " steps");
+            bar = bar(task, steps, " steps");
         }
         bar.stepTo(step + 1);
     }
@@ -58,6 +65,10 @@ class Progress implements StepListener, AutoCloseable {
 
     /** Shows nothing. */
     private static final class Silent extends Progress {
+        Silent() {
+            super("");
+        }
+
         @Override
         public void onStep(int step, int steps, double sigma, float[] x, float[] denoised) {
         }

@@ -24,8 +24,14 @@ class ListAndHelpTest {
             String row = lines.stream().filter(l -> l.startsWith(s.name() + " ")).findFirst().orElseThrow(() -> new AssertionError(s.name()));
             String[] cols = row.split("\\s{2,}");
             assertEquals(Integer.toString(s.order()), cols[1], row);
-            assertTrue(cols[2].startsWith(Integer.toString(s.callsPerStep())), row);
-            assertEquals(s.stochastic() ? "yes" : "no", cols[3], row);
+            if (s.adaptive()) {
+                assertEquals("adaptive", cols[2], row);
+            } else if (s.nfeRule() != null) {
+                assertTrue(cols[2].startsWith("varies"), row);
+            } else {
+                assertTrue(cols[2].startsWith(Integer.toString(s.callsPerStep())), row);
+            }
+            assertEquals((s.stochastic() ? "stochastic" : "converging") + (s.cfgPp() ? " + CFG++" : ""), cols[3], row);
             for (Parameter p : s.parameters()) {
                 assertTrue(row.contains(p.name() + "=") && row.contains(p.rangeText()), row);
             }

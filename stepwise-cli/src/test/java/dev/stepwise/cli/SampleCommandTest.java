@@ -89,7 +89,11 @@ class SampleCommandTest {
             sigmas[i] = j.get("sigmas").get(i).asDouble();
         }
         SamplerInfo info = Samplers.get(name);
-        assertEquals(info.expectedNfe(sigmas), j.get("nfe").asLong());
+        if (info.adaptive()) {
+            assertTrue(j.get("nfe").asLong() > 0, name + " reports the calls it made");
+        } else {
+            assertEquals(info.expectedNfe(sigmas), j.get("nfe").asLong());
+        }
         assertEquals(6, j.get("steps").asInt());
         assertArrayEquals(new int[] {3, 2}, Npy.read(out).shape());
     }

@@ -8,12 +8,15 @@ import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.metrics.Classifier;
 import dev.stepwise.onnx.metrics.FeatureStats;
+import dev.stepwise.onnx.metrics.PromptAdherence;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,6 +69,40 @@ class TrainedModelsTest {
             Classifier.Result r = c.classify(blank);
             assertArrayEquals(new int[] {3, 10}, r.logits().shape());
             assertEquals(ref.dimension(), r.features().rowSize());
+        }
+    }
+
+    /** Reads a gzipped IDX file of the Fashion-MNIST distribution (header of {@code skip} bytes). */
+    private static byte[] idx(Path file, int skip) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            byte[] all = in.readAllBytes();
+            return Arrays.copyOfRange(all, skip, all.length);
+        }
+    }
+
+    @Test
+    void classifierReadsRealTestImagesAsInTraining() throws IOException {
+        Path dir = MODELS.resolve("classifier");
+        Path data = Path.of(System.getenv().getOrDefault("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist"));
+        Path images = data.resolve("t10k-images-idx3-ubyte.gz"), labels = data.resolve("t10k-labels-idx1-ubyte.gz");
+        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve(Classifier.FILE)) && Files.isRegularFile(images)
+                && Files.isRegularFile(labels), "trained classifier or Fashion-MNIST test set (" + data + ") absent");
+        int n = 2000;
+        byte[] px = idx(images, 16), lb = idx(labels, 8);
+        float[] x = new float[n * 784];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = lb[i] & 0xff;
+            for (int p = 0; p < 784; p++) {
+                // The training scaling: uint8 / 127.5 - 1.
+                x[i * 784 + p] = (px[i * 784 + p] & 0xff) / 127.5f - 1f;
+            }
+        }
+        try (Classifier c = Classifier.open(dir, OnnxOptions.defaults())) {
+            Classifier.Result r = c.classify(Tensor.wrap(x, n, 1, 28, 28));
+            // The classifier scores about 0.92 on the whole test set; 2000 images give a standard error of 0.006.
+            double accuracy = PromptAdherence.score(r.logits(), y);
+            assertTrue(accuracy > 0.88, "test accuracy " + accuracy);
         }
     }
 }

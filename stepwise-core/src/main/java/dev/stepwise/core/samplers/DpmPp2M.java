@@ -1,5 +1,6 @@
 package dev.stepwise.core.samplers;
 
+import dev.stepwise.core.sampling.Denoised;
 import dev.stepwise.core.sampling.History;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
@@ -23,26 +24,36 @@ public record DpmPp2M() implements Sampler {
 
     @Override
     public void sample(SamplingContext ctx, float[] x, double[] sigmas) {
-        float[] denoised = ctx.buffer(), dPrime = ctx.buffer();
-        History previous = new History(ctx, 1);                  // D_{i-1}, keyed by t_{i-1}
+        sample(ctx, x, sigmas, false);
+    }
+
+    /**
+     * The 2M loop, written as x_{i+1} = e^{-h} (x_i - D_i) + (1 + c) D_i - c D_{i-1} with c = (1 - e^{-h}) / (2r)
+     * (0 without history), which is the update above. With {@code cfgPp} it is ComfyUI's
+     * {@code sample_dpmpp_2m_cfg_pp} (CFG++, Chung et al. 2024): the renoised part x_i - D_u uses the unconditional
+     * estimate, the extrapolated target (1 + c) D_g - c D_{u,i-1} starts from the guided one, and the history
+     * keeps unconditional estimates.
+     */
+    static void sample(SamplingContext ctx, float[] x, double[] sigmas, boolean cfgPp) {
+        Denoised d = Denoised.of(ctx, cfgPp);
+        History previous = new History(ctx, 1);                  // D_{i-1} (unconditional under CFG++), keyed by t_{i-1}
         for (int i = 0; i < sigmas.length - 1; i++) {
             double sigma = sigmas[i], sigmaNext = sigmas[i + 1];
-            ctx.denoise(x, sigma, denoised);
+            d.evaluate(ctx, x, sigma);
             double t = -Math.log(sigma);
             if (sigmaNext == 0) {
-                Vec.copy(denoised, x);                               // ratio 0, -(e^{-inf} - 1) = 1
+                Vec.copy(d.guided(), x);                             // e^{-h} = 0, c = 0: x = D
             } else {
-                double h = -Math.log(sigmaNext) - t;
-                float[] d = denoised;
+                double h = -Math.log(sigmaNext) - t, decay = Math.exp(-h);
                 if (previous.size() > 0) {
-                    double r = (t - previous.key(0)) / h;
-                    Vec.lin(dPrime, 1 + 1 / (2 * r), denoised, -1 / (2 * r), previous.get(0));
-                    d = dPrime;
+                    double c = -Math.expm1(-h) * h / (2 * (t - previous.key(0)));        // (1 - e^{-h}) / (2r)
+                    Vec.lin(x, decay, x, -decay, d.direction(), 1 + c, d.guided(), -c, previous.get(0));
+                } else {
+                    Vec.lin(x, decay, x, -decay, d.direction(), 1, d.guided());
                 }
-                Vec.lin(x, sigmaNext / sigma, x, -Math.expm1(-h), d);
             }
-            previous.push(denoised, t);
-            ctx.stepDone(i, sigmas, x, denoised);
+            previous.push(d.direction(), t);
+            ctx.stepDone(i, sigmas, x, d.guided());
         }
     }
 }

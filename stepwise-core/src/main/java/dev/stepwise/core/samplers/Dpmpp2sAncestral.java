@@ -2,6 +2,7 @@ package dev.stepwise.core.samplers;
 
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.sampling.AncestralStep;
+import dev.stepwise.core.sampling.Denoised;
 import dev.stepwise.core.sampling.HalfLogSnr;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
@@ -30,25 +31,37 @@ public record Dpmpp2sAncestral(double eta, double sNoise) implements Sampler {
 
     @Override
     public void sample(SamplingContext ctx, float[] x, double[] sigmas) {
+        sample(ctx, x, sigmas, eta, sNoise, false);
+    }
+
+    /**
+     * The 2S ancestral loop; with {@code cfgPp}, ComfyUI's {@code sample_dpmpp_2s_ancestral_cfg_pp} (CFG++, Chung
+     * et al. 2024): both stages step with the unconditional estimates D_u, and after the noise the first stage's
+     * guidance D_g - D_u is added with weight alpha_{i+1} (1 in VE form, 1 - sigma_{i+1} for flow), so that the
+     * sample lands on the guided x0 as in CFG++'s DDIM step.
+     */
+    static void sample(SamplingContext ctx, float[] x, double[] sigmas, double eta, double sNoise, boolean cfgPp) {
         ModelSampling ms = ctx.sampling();
-        float[] denoised = ctx.buffer(), xMid = ctx.buffer(), denoisedMid = ctx.buffer();
+        Denoised d = Denoised.of(ctx, cfgPp), mid = Denoised.of(ctx, cfgPp);
+        float[] xMid = ctx.buffer();
         for (int i = 0; i < sigmas.length - 1; i++) {
             double sigma = sigmas[i], sigmaNext = sigmas[i + 1];
-            ctx.denoise(x, sigma, denoised);
+            d.evaluate(ctx, x, sigma);
             AncestralStep a = AncestralStep.of(ms, sigma, sigmaNext, eta);
             if (a.sigmaDown() == 0) {
-                Vec.copy(denoised, x);                                    // Euler onto sigma = 0 lands on D
+                Vec.copy(d.direction(), x);                               // Euler onto sigma = 0 lands on D
             } else {
                 double sigmaS = ms.isFlow() && sigma >= 1 ? FLOW_MIDPOINT_FROM_PURE_NOISE
                         : HalfLogSnr.sigma(ms, 0.5 * (HalfLogSnr.lambda(ms, sigma) + HalfLogSnr.lambda(ms, a.sigmaDown())));
-                Vec.lin(xMid, sigmaS / sigma, x, 1 - sigmaS / sigma, denoised);
-                ctx.denoise(xMid, sigmaS, denoisedMid);
-                Vec.lin(x, a.sigmaDown() / sigma, x, 1 - a.sigmaDown() / sigma, denoisedMid);
+                Vec.lin(xMid, sigmaS / sigma, x, 1 - sigmaS / sigma, d.direction());
+                mid.evaluate(ctx, xMid, sigmaS);
+                Vec.lin(x, a.sigmaDown() / sigma, x, 1 - a.sigmaDown() / sigma, mid.direction());
             }
             if (sigmaNext > 0) {
                 ctx.renoise(x, a, sNoise, sigma, sigmaNext);
             }
-            ctx.stepDone(i, sigmas, x, denoised);
+            d.addGuidance(x, HalfLogSnr.alpha(ms, sigmaNext));
+            ctx.stepDone(i, sigmas, x, d.guided());
         }
     }
 }

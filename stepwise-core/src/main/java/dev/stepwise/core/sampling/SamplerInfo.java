@@ -22,17 +22,25 @@ import java.util.function.ToLongFunction;
  * @param discardPenultimate  the reference UI builds steps + 1 sigmas and drops the second-to-last
  * @param brownianNoise       draws its step noise from a Brownian tree by default (k-diffusion's SDE samplers)
  * @param adaptive            chooses its own steps (error control): the model calls depend on the solve
+ * @param cfgPp               a CFG++ sampler (Chung et al. 2024): it renoises along the unconditional prediction,
+ *                            lands on the guided one, and takes a guidance scale of about 0-2 (not CFG's 5-10)
  * @param nfeRule             exact model calls for a sigma list when not callsPerStep per step (null: that rule)
  * @param reference           paper and equation the update rule comes from
  */
 public record SamplerInfo(String name, String description, int order, int callsPerStep, boolean finalStepSingleCall,
-                          boolean stochastic, boolean discardPenultimate, boolean brownianNoise, boolean adaptive,
+                          boolean stochastic, boolean discardPenultimate, boolean brownianNoise, boolean adaptive, boolean cfgPp,
                           ToLongFunction<double[]> nfeRule, String reference,
                           List<Parameter> parameters, Function<Options, Sampler> factory) {
 
     public SamplerInfo {
         Objects.requireNonNull(name);
         parameters = List.copyOf(parameters);
+    }
+
+    /** The same sampler (facts, parameters, factory) under another name, e.g. a compatibility alias. */
+    public SamplerInfo alias(String aliasName, String aliasDescription, String aliasReference) {
+        return new SamplerInfo(aliasName, aliasDescription, order, callsPerStep, finalStepSingleCall, stochastic,
+                discardPenultimate, brownianNoise, adaptive, cfgPp, nfeRule, aliasReference, parameters, factory);
     }
 
     public static Builder builder(String name) {
@@ -78,6 +86,7 @@ public record SamplerInfo(String name, String description, int order, int callsP
         private boolean discardPenultimate;
         private boolean brownianNoise;
         private boolean adaptive;
+        private boolean cfgPp;
         private ToLongFunction<double[]> nfeRule;
         private String reference = "";
         private final List<Parameter> parameters = new ArrayList<>();
@@ -125,6 +134,12 @@ public record SamplerInfo(String name, String description, int order, int callsP
             return this;
         }
 
+        /** A CFG++ sampler: it uses the unconditional prediction; guidance scale range about 0-2. */
+        public Builder cfgPp() {
+            cfgPp = true;
+            return this;
+        }
+
         /** The exact model calls for a sigma list, for samplers whose count is not callsPerStep per step. */
         public Builder nfeRule(ToLongFunction<double[]> rule) {
             nfeRule = rule;
@@ -148,7 +163,7 @@ public record SamplerInfo(String name, String description, int order, int callsP
 
         public SamplerInfo create(Function<Options, Sampler> factory) {
             return new SamplerInfo(name, description, order, callsPerStep, finalStepSingleCall, stochastic,
-                    discardPenultimate, brownianNoise, adaptive, nfeRule, reference, parameters, factory);
+                    discardPenultimate, brownianNoise, adaptive, cfgPp, nfeRule, reference, parameters, factory);
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.stepwise.core.noise.NoiseSampler;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.core.tensor.Vec;
 import java.util.concurrent.CancellationException;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything a sampler may use during one run (k-diffusion's {@code model}, {@code extra_args},
@@ -28,6 +29,24 @@ public final class SamplingContext {
     private final Tensor[] wrappedTensors = new Tensor[8];
     private int nextWrap;
     private float[] noiseScratch;
+    // What denoise() runs: the counted, guided model call, unless a sampler decorator (UniC) wraps it.
+    private ModelCall modelCall = this::evaluate;
+
+    /**
+     * One call of the (guided) model as samplers make it through {@link #denoise}; decorators wrap it to act on
+     * every model call of a sampler they run, e.g. the UniC corrector (Zhao et al. 2023), which corrects x in place
+     * with the model output at the start of the next step.
+     */
+    @FunctionalInterface
+    public interface ModelCall {
+        void denoise(float[] x, double sigma, float[] out, float[] uncondOut);
+    }
+
+    /** Undoes a {@link #decorateModelCall} when closed. */
+    public interface Decoration extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     public SamplingContext(Model model, Guidance guidance, Conditions conditions, NoiseSampler noise,
                            StepListener listener, int batch) {
@@ -52,6 +71,20 @@ public final class SamplingContext {
      * model evaluation.
      */
     public void denoise(float[] x, double sigma, float[] out, float[] uncondOut) {
+        modelCall.denoise(x, sigma, out, uncondOut);
+    }
+
+    /**
+     * Routes every later {@link #denoise} through {@code decorator.apply(current call)} until the returned
+     * decoration is closed; the decorator delegates to the call it is given, so the NFE count stays exact.
+     */
+    public Decoration decorateModelCall(UnaryOperator<ModelCall> decorator) {
+        ModelCall previous = modelCall;
+        modelCall = decorator.apply(previous);
+        return () -> modelCall = previous;
+    }
+
+    private void evaluate(float[] x, double sigma, float[] out, float[] uncondOut) {
         checkCancelled();
         calls.evaluation();
         guidance.predict(model.denoiser(), wrap(x), sigma, conditions, wrap(out),

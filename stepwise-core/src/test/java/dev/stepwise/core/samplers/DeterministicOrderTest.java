@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.measure.OrderMeasurement;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every deterministic sampler in the registry reaches its declared order of accuracy on the probability-flow ODE
  * of a Gaussian, whose solution is known in closed form (see {@link OrderMeasurement} for the set-up and the choice
- * of step counts), on a smooth Karras list and on one whose step lengths alternate. The error tables go to the
+ * of step counts), on a smooth Karras list and on one whose step lengths alternate (all but the fixed-step
+ * {@link #ASSUME_EQUAL_STEPS}, tested on equal steps instead). The error tables go to the
  * test output.
  *
  * <p>lms converges to order 4 slowly on this problem: the local order between successive step counts is 3.66,
@@ -34,16 +37,63 @@ class DeterministicOrderTest {
 
     static final double TOLERANCE = 0.3;
 
+    /**
+     * Samplers whose order this problem's fixed list of step counts cannot show, measured by their own tests instead.
+     *
+     * <p>fehlberg2 and dopri6 (measured in {@link RungeKuttaOrderTest}): their leading error term (nearly) vanishes
+     * on this problem, so over every step count float32 can resolve they show a higher order than their own. For
+     * isotropic Gaussian data the ODE is x' = g(sigma) x with g = sigma / (s^2 + sigma^2), whose third-order
+     * elementary differentials are (g'' + 2 g g') x and g (g' + g^2) x = -4 and 1 times sigma s^2 / (s^2 + sigma^2)^3
+     * x; a second-order method's h^3 local error is then proportional to (1/6 - sum b c^2 / 2)(-4) + (1/6 - sum b A c)
+     * = 2 sum b c^2 - sum b A c - 1/2, which is 0.001 for Fehlberg's RKF1(2) (1/2 for Heun): fehlberg2 measures 3.2
+     * here, its h^2 term overtaking only near 700 steps at errors of 1e-9. Dormand-Prince's fifth-order solution is
+     * nearly sixth order on most problems by design (small error coefficients): computed in double precision it
+     * measures about 6 here down to errors of 1e-11, far below float32's reach.
+     *
+     * <p>dpm_fast (measured in {@link DpmSolverTest}): its step count is a budget of model calls whose remainder
+     * mod 3 picks the last steps' orders, so its error is not monotone in the step counts used here; it is third
+     * order for budgets 3k + 2 and second order otherwise (a final first-order step).
+     */
+    static final java.util.Set<String> MEASURED_ELSEWHERE = java.util.Set.of("fehlberg2", "dopri6", "dpm_fast");
+
     @TestFactory
     Stream<DynamicTest> everyDeterministicSamplerReachesItsOrder() {
-        return Samplers.all().stream().filter(info -> !info.stochastic())
+        // Adaptive samplers choose their own steps, so the step count does not set their error: they are checked by
+        // their own tests (error falls as the tolerance tightens).
+        return Samplers.all().stream().filter(info -> !info.stochastic() && !info.adaptive()
+                        && !MEASURED_ELSEWHERE.contains(info.name()))
                 .map(info -> DynamicTest.dynamicTest(info.name(), () -> assertOrder(info, Map.of(), info.order())));
     }
 
+    /**
+     * Samplers whose multistep weights are by definition those of equal steps, so they are left out of the
+     * alternating-step test: ipndm (Zhang and Chen's iPNDM, ComfyUI's {@code sample_ipndm}) and plms (Liu et al.'s
+     * PLMS, A1111's) apply the classical Adams-Bashforth weights (55, -59, 37, -9)/24 whatever the step lengths.
+     * On steps whose lengths keep alternating those weights do not even integrate a linear slope exactly (the
+     * local error is O(h^2) at every step), so the methods are of order 1 there (measured 1.02), and
+     * {@code ipndm+unic} too is held back (measured 1.75; order 2 at best, as the base's O(h^2) local error
+     * enters UniC's correction through the model output at the base's point, times O(h)). This is what the methods are, not a
+     * step-ratio bug of this implementation: on a smooth list they keep their registered order (tested above) and on the equal
+     * steps their weights are made for they integrate polynomial slopes of degree below the slope count exactly and
+     * reach the order of their formula ({@link FixedStepMultistepTest}). ipndm_v, the variable-step version, is tested
+     * here.
+     */
+    static final Set<String> ASSUME_EQUAL_STEPS = Set.of("ipndm", "plms", "ipndm" + UniCCorrected.SUFFIX);
+
     @TestFactory
     Stream<DynamicTest> everyDeterministicSamplerKeepsItsOrderWithAlternatingSteps() {
-        return Samplers.all().stream().filter(info -> !info.stochastic())
+        return Samplers.all().stream().filter(info -> !info.stochastic() && !info.adaptive()
+                        && !MEASURED_ELSEWHERE.contains(info.name()))
+                .filter(info -> !ASSUME_EQUAL_STEPS.contains(info.name()))
                 .map(info -> DynamicTest.dynamicTest(info.name(), () -> assertOrder(info, Map.of(), info.order(), true)));
+    }
+
+    /** Every exclusion above names a registered deterministic sampler (a renamed one would not go untested). */
+    @Test
+    void theAlternatingStepExclusionsAreRegisteredDeterministicSamplers() {
+        for (String name : ASSUME_EQUAL_STEPS) {
+            assertTrue(Samplers.all().stream().anyMatch(info -> info.name().equals(name) && !info.stochastic()), name);
+        }
     }
 
     static void assertOrder(SamplerInfo info, Map<String, ?> parameters, int expected) {

@@ -13,6 +13,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.testing.DistributionChecks;
 import dev.stepwise.core.testing.FlowMixture;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -43,8 +44,18 @@ class StochasticDistributionTest {
     static final double KS_ALPHA = 0.001;
     static final long SEED = 20261122L;
 
+    /**
+     * Consistency samplers, left out on purpose: lcm, and tcd with its default gamma = 0.3, jump at every step to the
+     * model's x0 estimate (lcm) or to a level a finite share of the timestep below the next one (tcd), then re-noise.
+     * That is exact only for a consistency model, whose output is a sample on the ODE trajectory; an ordinary
+     * denoiser, even the exact one here, returns a posterior mean, so more steps do not converge to the data
+     * distribution: measured here (n = 5000, 320 steps, VE) Var[x_1] = 1.21 (lcm) and 1.36 (tcd) against 1.75.
+     * What they do compute is checked exactly in {@link ConsistencySamplersTest}.
+     */
+    static final Set<String> NOT_CONVERGENT = Set.of("lcm", "tcd");
+
     static Stream<SamplerInfo> stochastic() {
-        return Samplers.all().stream().filter(SamplerInfo::stochastic);
+        return Samplers.all().stream().filter(SamplerInfo::stochastic).filter(info -> !NOT_CONVERGENT.contains(info.name()));
     }
 
     static SampleResult run(Model model, SamplerInfo info, Map<String, ?> params, long seed) {

@@ -39,7 +39,8 @@ public final class FrechetDistance {
         for (int i = 0; i < f; i++) {
             trace += s1[i][i] + s2[i][i];
         }
-        return dmu + trace - 2 * traceSqrtProduct(s1, s2);
+        // FD >= 0 exactly; only round-off takes the difference below zero for (near-)identical statistics.
+        return Math.max(0, dmu + trace - 2 * traceSqrtProduct(s1, s2));
     }
 
     /** Tr (S1 S2)^{1/2} for symmetric positive semi-definite S1, S2, via Tr (S1^{1/2} S2 S1^{1/2})^{1/2}. */

@@ -1,0 +1,289 @@
+package dev.stepwise.cli;
+
+import dev.stepwise.core.SampleRequest;
+import dev.stepwise.core.SampleResult;
+import dev.stepwise.core.Stepwise;
+import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.model.NetworkDenoiser;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.core.schedule.SchedulerInfo;
+import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.ImageModel;
+import dev.stepwise.onnx.ModelConfig;
+import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.onnx.OnnxSessions;
+import dev.stepwise.onnx.Prompts;
+import dev.stepwise.onnx.image.Filter;
+import dev.stepwise.onnx.image.GridWriter;
+import dev.stepwise.onnx.image.Infotext;
+import dev.stepwise.onnx.image.PngWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stepwise generate}: images from a class-conditional ONNX image model (the built-in Fashion-MNIST
+ * model by default), written as PNG with AUTOMATIC1111's {@code parameters} infotext. Every input is
+ * checked before the network is loaded, and files appear only when complete.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Generate images with an ONNX image model (default: the built-in Fashion-MNIST model) and "
+                + "write them as PNG with the A1111 'parameters' text (prompt, Steps, Sampler, Schedule type, CFG "
+                + "scale, Seed, Size, Model).",
+        footer = {"", "Prompts use A1111's attention syntax over the model's classes: \"(bag:1.3), coat\", "
+                + "\"(sneaker)\" = x1.1, \"[sneaker]\" = /1.1; an empty prompt is unconditional.",
+                "Noise: torch.manual_seed(SEED); torch.randn(BATCH, 1, 28, 28), as in ComfyUI.",
+                "With --batch N > 1, OUT is a labelled grid of the N images; --each also writes OUT-1.png .. OUT-N.png.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
+                "Example:", "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png"})
+final class GenerateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
+            description = "What to generate: class names of the model with A1111 weights, e.g. \"sneaker\" or "
+                    + "\"(bag:1.3), coat\". Empty = unconditional. Default: empty.")
+    String prompt;
+
+    @Option(names = "--negative", paramLabel = "TEXT", defaultValue = "",
+            description = "Negative prompt: replaces the unconditional branch of guidance (needs --cfg other than 1). "
+                    + "Default: empty (unconditional).")
+    String negative;
+
+    @Option(names = "--model", paramLabel = "NAME|DIR", defaultValue = "fashion-eps",
+            description = "A model name under the repository's models/ folder, or a model folder (model.json + "
+                    + "model.onnx). Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "dpmpp_2m",
+            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "karras",
+            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
+    String scheduler;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    @Option(names = "--cfg", paramLabel = "X", defaultValue = "3",
+            description = "Classifier-free guidance scale (>= 0; 1 = no guidance, no unconditional pass). Default: ${DEFAULT-VALUE}.")
+    double cfg;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
+            description = "Images to generate in one batch (1..1024); more than 1 writes a labelled grid. Default: ${DEFAULT-VALUE}.")
+    int batch;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", required = true, description = "Output PNG file.")
+    Path out;
+
+    @Option(names = "--each", description = "With --batch N > 1, also write each image as OUT-1.png .. OUT-N.png.")
+    boolean each;
+
+    @Option(names = "--columns", paramLabel = "C", defaultValue = "0",
+            description = "Grid columns for --batch N > 1 (0 = a near-square grid). Default: ${DEFAULT-VALUE}.")
+    int columns;
+
+    @Option(names = "--scale", paramLabel = "K", defaultValue = "8",
+            description = "Integer upscaling of the 28x28 image (1..64). Default: ${DEFAULT-VALUE} (224x224 pixels).")
+    int scale;
+
+    @Option(names = "--filter", paramLabel = "F", defaultValue = "nearest",
+            description = "Upscaling filter: nearest, bilinear or lanczos. Default: ${DEFAULT-VALUE}.")
+    String filter;
+
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
+            description = "Where the network runs: cpu, or cuda (needs a build with -Pcuda). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads (0 = one per physical core). Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "-P", paramLabel = "NAME=VALUE",
+            description = "Sampler parameter, repeatable (e.g. -P eta=0.5); see 'stepwise list samplers'.")
+    Map<String, String> samplerParameters = new LinkedHashMap<>();
+
+    @Option(names = "-S", paramLabel = "NAME=VALUE",
+            description = "Scheduler parameter, repeatable (e.g. -S rho=5); see 'stepwise list schedulers'.")
+    Map<String, String> schedulerParameters = new LinkedHashMap<>();
+
+    @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal, for runs over a second).")
+    boolean noProgress;
+
+    /** Largest --batch: 1024 images of 28x28 is well inside the default heap. */
+    static final int MAX_BATCH = 1024;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Plan plan = prepare();
+        SampleResult result;
+        TimedNetwork network;
+        try (ImageModel image = ImageModel.load(plan.dir(), plan.options());
+             Progress progress = Progress.create(!noProgress, batch == 1 ? "1 image" : batch + " images")) {
+            network = new TimedNetwork(image.network());
+            ModelConfig c = image.config();
+            Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
+            result = Stepwise.sample(SampleRequest.builder(m)
+                    .sampler(plan.sampler().name()).samplerParameters(samplerParameters)
+                    .scheduler(plan.scheduler().name()).schedulerParameters(schedulerParameters)
+                    .steps(steps).cfg(cfg).seed(seed).batch(batch)
+                    .prompt(plan.positive()).negative(plan.negative())
+                    .listener(progress).build());
+        }
+        Tensor images = result.samples();
+        int[] shape = plan.config().sampleShape();
+        Infotext info = new Infotext(prompt, negative, steps, plan.sampler().name(), plan.scheduler().name(), cfg, seed,
+                shape[2], shape[1], plan.config().name());
+        LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
+        if (batch == 1) {
+            files.put(out, PngWriter.encode(PngWriter.image(images, 0, scale, plan.filter()), info.format()));
+        } else {
+            Infotext batchInfo = info.with("Batch size", Integer.toString(batch));
+            List<String> labels = new ArrayList<>();
+            for (int i = 1; i <= batch; i++) {
+                labels.add("#" + i);
+            }
+            files.put(out, PngWriter.encode(GridWriter.render(images, labels, columns, scale, plan.filter()),
+                    batchInfo.format()));
+            if (each) {
+                for (int i = 0; i < batch; i++) {
+                    // A1111's "Batch pos" counts from 0; the file names count from 1, as the grid's labels do.
+                    files.put(eachPath(out, i + 1), PngWriter.encode(PngWriter.image(images, i, scale, plan.filter()),
+                            batchInfo.with("Batch pos", Integer.toString(i)).format()));
+                }
+            }
+        }
+        try {
+            AtomicFiles.write(files);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + out + ": " + e, e);
+        }
+        double ms = result.elapsed().toNanos() / 1e6;
+        stdout.printf(Locale.ROOT, "%s/%s, %d steps, cfg %s, %d image%s %dx%d: NFE %d (cond passes %d, uncond passes %d,"
+                        + " network calls %d, network rows %d) in %.1f ms (%.0f%% in the network) -> %s%n",
+                plan.sampler().name(), plan.scheduler().name(), result.steps(), plain(cfg), batch,
+                batch == 1 ? "" : "s", shape[2], shape[1], result.calls().nfe(), result.calls().condPasses(),
+                result.calls().uncondPasses(), network.calls(), network.rows(), ms,
+                ms > 0 ? 100 * network.nanos() / 1e6 / ms : 0, out + (each && batch > 1 ? " (+" + batch + " images)" : ""));
+        stdout.flush();
+        return 0;
+    }
+
+    /** A number as the infotext writes it: "3", "3.5". */
+    static String plain(double v) {
+        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
+
+    /** OUT-i.png beside OUT.png. */
+    static Path eachPath(Path out, int i) {
+        String name = out.getFileName().toString();
+        String stem = name.substring(0, name.length() - ".png".length());
+        return out.resolveSibling(stem + "-" + i + name.substring(stem.length()));
+    }
+
+    /** Everything checked and read, before the network is loaded. */
+    record Plan(Path dir, ModelConfig config, SamplerInfo sampler, SchedulerInfo scheduler, Conditioning positive,
+                Conditioning negative, Filter filter, OnnxOptions options) {
+    }
+
+    private Plan prepare() {
+        if (steps < 1) {
+            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
+        }
+        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
+            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
+        }
+        if (batch < 1 || batch > MAX_BATCH) {
+            throw new UsageException("--batch " + batch + " is not allowed; batch must be in 1.." + MAX_BATCH);
+        }
+        if (scale < 1 || scale > 64) {
+            throw new UsageException("--scale " + scale + " is not allowed; scale must be an integer in 1..64");
+        }
+        if (columns < 0) {
+            throw new UsageException("--columns " + columns + " is not allowed; columns must be >= 0 (0 = automatic)");
+        }
+        if (threads < 0) {
+            throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
+        }
+        if (each && batch == 1) {
+            throw new UsageException("--each needs --batch N with N > 1 (a single image is written to --out)");
+        }
+        Filter f;
+        OnnxOptions.Device d;
+        try {
+            f = Filter.parse(filter);
+            d = OnnxOptions.Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + (e.getMessage().contains("filter") ? "filter" : "device") + ": " + e.getMessage());
+        }
+        SamplerInfo info = Samplers.get(sampler);
+        info.options(samplerParameters);
+        SchedulerInfo sched = Schedulers.get(scheduler);
+        sched.options(schedulerParameters);
+        checkOutput();
+
+        Path dir = ModelFolders.resolve(model);
+        ModelConfig config = ModelConfig.read(dir);
+        int[] shape = config.sampleShape();
+        if (shape[0] != 1) {
+            throw new UsageException("--model '" + model + "' makes " + shape[0] + "-channel images; generate writes"
+                    + " single-channel (grayscale) models only");
+        }
+        Conditioning positive = parse("--prompt", prompt, config);
+        Conditioning neg = negative.isBlank() ? Conditioning.NONE : parse("--negative", negative, config);
+        if (d == OnnxOptions.Device.CUDA && !OnnxSessions.cudaAvailable()) {
+            throw new UsageException("--device cuda: " + OnnxSessions.CUDA_UNAVAILABLE);
+        }
+        return new Plan(dir, config, info, sched, positive, neg, f, OnnxOptions.defaults().withThreads(threads).withDevice(d));
+    }
+
+    private static Conditioning parse(String option, String text, ModelConfig config) {
+        try {
+            return Prompts.parse(text, config.classes(), config.synonyms());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    private void checkOutput() {
+        String name = out.getFileName() == null ? "" : out.getFileName().toString();
+        if (!name.toLowerCase(Locale.ROOT).endsWith(".png") || name.length() <= 4) {
+            throw new UsageException("--out '" + out + "' must name a .png file, such as sneaker.png");
+        }
+        Path abs = out.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new UsageException("--out '" + out + "' is a folder; give a file name such as sneaker.png");
+        }
+        Path parent = abs.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new UsageException("--out '" + out + "': the folder " + parent + " does not exist");
+        }
+        if (each) {
+            for (int i = 1; i <= batch; i++) {
+                if (Files.isDirectory(eachPath(abs, i))) {
+                    throw new UsageException("--each: '" + eachPath(out, i) + "' is a folder");
+                }
+            }
+        }
+    }
+}
