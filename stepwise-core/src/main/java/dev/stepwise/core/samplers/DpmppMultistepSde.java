@@ -34,8 +34,7 @@ final class DpmppMultistepSde {
             double sigma = sigmas[i], sigmaNext = sigmas[i + 1];
             ctx.denoise(x, sigma, denoised);
             if (sigmaNext == 0) {
-                Vec.copy(denoised, x);
-                ctx.stepDone(i, sigmas, x, denoised);
+                ctx.landOnDenoised(i, sigmas, x, denoised);
                 continue;
             }
             double h = HalfLogSnr.lambda(ms, sigmaNext) - HalfLogSnr.lambda(ms, sigma);

@@ -59,8 +59,7 @@ public record ExpHeun2X0(double eta, double sNoise, boolean phi2) implements Sam
             double sigma = sigmas[i], sigmaNext = sigmas[i + 1];
             ctx.denoise(x, sigma, denoised);
             if (sigmaNext == 0) {
-                Vec.copy(denoised, x);
-                ctx.stepDone(i, sigmas, x, denoised);
+                ctx.landOnDenoised(i, sigmas, x, denoised);
                 continue;
             }
             double lambdaS = HalfLogSnr.lambda(ms, sigma), lambdaT = HalfLogSnr.lambda(ms, sigmaNext);

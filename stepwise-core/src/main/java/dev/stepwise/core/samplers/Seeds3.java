@@ -52,8 +52,7 @@ public record Seeds3(double eta, double sNoise, double r1, double r2) implements
             double sigma = sigmas[i], sigmaNext = sigmas[i + 1];
             ctx.denoise(x, sigma, denoised);
             if (sigmaNext == 0) {
-                Vec.copy(denoised, x);
-                ctx.stepDone(i, sigmas, x, denoised);
+                ctx.landOnDenoised(i, sigmas, x, denoised);
                 continue;
             }
             double lambdaS = HalfLogSnr.lambda(ms, sigma), lambdaT = HalfLogSnr.lambda(ms, sigmaNext);

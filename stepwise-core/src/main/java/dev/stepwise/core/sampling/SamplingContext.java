@@ -131,6 +131,15 @@ public final class SamplingContext {
         return guidance.scale();
     }
 
+    /**
+     * The step onto sigma = 0 of k-diffusion's exponential integrators, whose update there reduces to
+     * x = D(x, sigma_i): sets x to the estimate and reports the step.
+     */
+    public void landOnDenoised(int step, double[] sigmas, float[] x, float[] denoised) {
+        Vec.copy(denoised, x);
+        stepDone(step, sigmas, x, denoised);
+    }
+
     /** Reports a finished step and stops the run if its thread was interrupted. */
     public void stepDone(int step, double[] sigmas, float[] x, float[] denoised) {
         listener.onStep(step, sigmas.length - 1, sigmas[step], x, denoised);
