@@ -66,6 +66,17 @@ class DeterministicOrderTest {
     }
 
     /**
+     * A stochastic sampler's listed order is that of its probability-flow counterpart: with an {@code eta}
+     * parameter, eta = 0 removes every noise term, and the deterministic solver left must reach that order.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyStochasticSamplerWithEtaReachesItsOrderAtEtaZero() {
+        return Samplers.all().stream().filter(info -> info.stochastic() && !info.adaptive()
+                        && info.parameters().stream().anyMatch(p -> p.name().equals("eta")))
+                .map(info -> DynamicTest.dynamicTest(info.name(), () -> assertOrder(info, Map.of("eta", 0), info.order())));
+    }
+
+    /**
      * Samplers whose multistep weights are by definition those of equal steps, so they are left out of the
      * alternating-step test: ipndm (Zhang and Chen's iPNDM, ComfyUI's {@code sample_ipndm}) and plms (Liu et al.'s
      * PLMS, A1111's) apply the classical Adams-Bashforth weights (55, -59, 37, -9)/24 whatever the step lengths.
