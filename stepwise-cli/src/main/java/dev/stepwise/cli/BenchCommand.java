@@ -71,9 +71,7 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (steps < 1) {
-                throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
-            }
+            SamplingOptions.checkSteps(steps);
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new UsageException("--seconds " + seconds + " is not allowed; give a time > 0");
             }

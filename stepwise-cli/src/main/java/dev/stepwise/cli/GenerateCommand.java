@@ -1,6 +1,5 @@
 package dev.stepwise.cli;
 
-import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.model.Conditioning;
@@ -31,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -70,16 +70,8 @@ final class GenerateCommand implements Callable<Integer> {
                     + "model.onnx). Default: ${DEFAULT-VALUE}.")
     String model;
 
-    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "dpmpp_2m",
-            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
-    String sampler;
-
-    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "karras",
-            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
-    String scheduler;
-
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
-    int steps;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions("dpmpp_2m", "karras");
 
     @Option(names = "--cfg", paramLabel = "X", defaultValue = "3",
             description = "Classifier-free guidance scale (>= 0; 1 = no guidance, no unconditional pass). Default: ${DEFAULT-VALUE}.")
@@ -143,16 +135,14 @@ final class GenerateCommand implements Callable<Integer> {
             network = new TimedNetwork(image.network());
             ModelConfig c = image.config();
             Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
-            result = Stepwise.sample(SampleRequest.builder(m)
-                    .sampler(plan.sampler().name()).samplerParameters(samplerParameters)
-                    .scheduler(plan.scheduler().name()).schedulerParameters(schedulerParameters)
-                    .steps(steps).cfg(cfg).seed(seed).batch(batch)
+            result = Stepwise.sample(sampling.request(m, plan.sampler(), samplerParameters, schedulerParameters)
+                    .cfg(cfg).seed(seed).batch(batch)
                     .prompt(plan.positive()).negative(plan.negative())
                     .listener(progress).build());
         }
         Tensor images = result.samples();
         int[] shape = plan.config().sampleShape();
-        Infotext info = new Infotext(prompt, negative, steps, plan.sampler().name(), plan.scheduler().name(), cfg, seed,
+        Infotext info = new Infotext(prompt, negative, sampling.steps, plan.sampler().name(), plan.scheduler().name(), cfg, seed,
                 shape[2], shape[1], plan.config().name());
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (batch == 1) {
@@ -207,12 +197,8 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Plan prepare() {
-        if (steps < 1) {
-            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
-        }
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
-            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
-        }
+        sampling.check();
+        SamplingOptions.checkCfg(cfg);
         if (batch < 1 || batch > MAX_BATCH) {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be in 1.." + MAX_BATCH);
         }
@@ -236,9 +222,9 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + (e.getMessage().contains("filter") ? "filter" : "device") + ": " + e.getMessage());
         }
-        SamplerInfo info = Samplers.get(sampler);
+        SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
-        SchedulerInfo sched = Schedulers.get(scheduler);
+        SchedulerInfo sched = Schedulers.get(sampling.scheduler);
         sched.options(schedulerParameters);
         checkOutput();
 

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -52,16 +53,8 @@ final class SampleCommand implements Callable<Integer> {
             description = "The model: gmm:FILE, a Gaussian mixture spec (JSON). Default: the built-in 8-Gaussian ring (examples/gmm-ring.json).")
     String model;
 
-    @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "euler",
-            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
-    String sampler;
-
-    @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "normal",
-            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
-    String scheduler;
-
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
-    int steps;
+    @Mixin
+    SamplingOptions sampling = new SamplingOptions("euler", "normal");
 
     @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale (>= 0; 1 = no guidance). Default: ${DEFAULT-VALUE}.")
     double cfg;
@@ -138,8 +131,8 @@ final class SampleCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot write " + out + ": " + e, e);
         }
-        stdout.printf(Locale.ROOT, "%s/%s, %d steps, batch %d: NFE %d in %.1f ms -> %s%n", sampler,
-                run.sigmasGiven() ? "sigmas" : scheduler, result.steps(), batch, result.calls().nfe(),
+        stdout.printf(Locale.ROOT, "%s/%s, %d steps, batch %d: NFE %d in %.1f ms -> %s%n", sampling.sampler,
+                run.sigmasGiven() ? "sigmas" : sampling.scheduler, result.steps(), batch, result.calls().nfe(),
                 result.elapsed().toNanos() / 1e6, out);
         stdout.flush();
         return 0;
@@ -160,19 +153,15 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private Run prepare() {
-        if (steps < 1) {
-            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
-        }
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
-            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
-        }
+        sampling.check();
+        SamplingOptions.checkCfg(cfg);
         if (!(denoise > 0 && denoise <= 1)) {
             throw new UsageException("--denoise " + denoise + " is not allowed; denoise must be in (0, 1]");
         }
         if (batch < 1) {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
         }
-        SamplerInfo info = Samplers.get(sampler);
+        SamplerInfo info = Samplers.get(sampling.sampler);
         Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
 
         double[] sigmaList = null;
@@ -180,7 +169,7 @@ final class SampleCommand implements Callable<Integer> {
         if (sigmas != null) {
             sigmaList = readSigmas(sigmas);
         } else {
-            schedulerValues = Schedulers.get(scheduler).options(schedulerParameters).asMap();
+            schedulerValues = Schedulers.get(sampling.scheduler).options(schedulerParameters).asMap();
         }
 
         GaussianMixture mixture;
@@ -204,10 +193,8 @@ final class SampleCommand implements Callable<Integer> {
 
         checkOutput("--out", out, "samples.npy");
 
-        SampleRequest.Builder b = SampleRequest.builder(m)
-                .sampler(info.name()).samplerParameters(samplerParameters)
-                .scheduler(scheduler).schedulerParameters(schedulerParameters)
-                .steps(steps).denoise(denoise).cfg(cfg).seed(seed).batch(batch)
+        SampleRequest.Builder b = sampling.request(m, info, samplerParameters, schedulerParameters)
+                .denoise(denoise).cfg(cfg).seed(seed).batch(batch)
                 .prompt(positive).negative(negative);
         if (noise != null) {
             b.noise(noiseKind(noise));
@@ -312,11 +299,11 @@ final class SampleCommand implements Callable<Integer> {
         j.put("model", modelInfo);
         j.put("sampler", run.samplerInfo().name());
         j.put("sampler_parameters", run.samplerValues());
-        j.put("scheduler", run.sigmasGiven() ? null : scheduler);
+        j.put("scheduler", run.sigmasGiven() ? null : sampling.scheduler);
         j.put("scheduler_parameters", run.sigmasGiven() ? null : run.schedulerValues());
         j.put("sigmas_from", run.sigmasGiven() ? "--sigmas" : "scheduler");
         j.put("steps", r.steps());
-        j.put("requested_steps", run.sigmasGiven() ? null : steps);
+        j.put("requested_steps", run.sigmasGiven() ? null : sampling.steps);
         j.put("denoise", run.sigmasGiven() ? null : denoise);
         j.put("sigmas", r.sigmas());
         j.put("cfg", cfg);

@@ -1,0 +1,57 @@
+package dev.stepwise.cli;
+
+import dev.stepwise.core.SampleRequest;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.sampling.SamplerInfo;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that pick the sampling run, shared by {@code sample} and {@code generate} as a picocli mixin:
+ * --sampler, --scheduler and --steps, their checks, and a request builder with them set. Each command gives
+ * its own default sampler and scheduler through the constructor (the usage help shows them as the default).
+ */
+final class SamplingOptions {
+
+    @Option(names = "--sampler", paramLabel = "NAME",
+            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
+    String sampler;
+
+    @Option(names = "--scheduler", paramLabel = "NAME",
+            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
+    String scheduler;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
+    int steps;
+
+    SamplingOptions(String defaultSampler, String defaultScheduler) {
+        sampler = defaultSampler;
+        scheduler = defaultScheduler;
+    }
+
+    /** Checks --steps; each command calls it before its other checks, so the first error reported is unchanged. */
+    void check() {
+        checkSteps(steps);
+    }
+
+    static void checkSteps(int steps) {
+        if (steps < 1) {
+            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
+        }
+    }
+
+    static void checkCfg(double cfg) {
+        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
+            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
+        }
+    }
+
+    /** A request for {@code model} with the checked sampler, the scheduler, their -P/-S parameters and the steps set. */
+    SampleRequest.Builder request(Model model, SamplerInfo samplerInfo, Map<String, String> samplerParameters,
+                                  Map<String, String> schedulerParameters) {
+        return SampleRequest.builder(model)
+                .sampler(samplerInfo.name()).samplerParameters(samplerParameters)
+                .scheduler(scheduler).schedulerParameters(schedulerParameters)
+                .steps(steps);
+    }
+}
