@@ -37,29 +37,68 @@ public final class TorchGenerator {
         if (index >= N) {
             twist();
         }
-        int y = mt[index++];
+        return temper(mt[index++]) & 0xffffffffL;
+    }
+
+    /** MT19937's output tempering of one state word. */
+    private static int temper(int y) {
         y ^= y >>> 11;
         y ^= (y << 7) & 0x9d2c5680;
         y ^= (y << 15) & 0xefc60000;
         y ^= y >>> 18;
-        return y & 0xffffffffL;
+        return y;
     }
 
+    /**
+     * Regenerates all N state words. The reference loop indexes mt[(i + 1) % N] and mt[(i + M) % N]; it is
+     * split here into the three ranges where neither, one, or both indices wrap, so no modulo is needed.
+     * Words are rewritten in the same order, so each reads the same (old or already new) values as there.
+     */
     private void twist() {
-        for (int i = 0; i < N; i++) {
-            int y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
-            int next = mt[(i + M) % N] ^ (y >>> 1);
-            if ((y & 1) != 0) {
-                next ^= 0x9908b0df;
-            }
-            mt[i] = next;
+        int[] s = mt;
+        int i = 0;
+        for (; i < N - M; i++) {
+            s[i] = s[i + M] ^ mix(s[i], s[i + 1]);
         }
+        for (; i < N - 1; i++) {
+            s[i] = s[i + M - N] ^ mix(s[i], s[i + 1]);
+        }
+        s[N - 1] = s[M - 1] ^ mix(s[N - 1], s[0]);
         index = 0;
+    }
+
+    /** (upper bit of a, lower 31 bits of b) shifted right once, xor the matrix A's row when odd. */
+    private static int mix(int a, int b) {
+        int y = (a & 0x80000000) | (b & 0x7fffffff);
+        return (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
 
     /** A float-precision uniform in [0, 1): the low 24 bits of one draw. */
     public float nextFloat() {
-        return (nextUInt32() & 0xffffff) * 0x1.0p-24f;
+        if (index >= N) {
+            twist();
+        }
+        return (temper(mt[index++]) & 0xffffff) * 0x1.0p-24f;
+    }
+
+    /**
+     * out[from..to) = successive {@link #nextFloat()} values, drawn straight from the state array a whole
+     * run of words at a time (the per-value call and bounds check on index dominate otherwise).
+     */
+    private void fillUniforms(float[] out, int from, int to) {
+        int[] s = mt;
+        int i = from;
+        while (i < to) {
+            if (index >= N) {
+                twist();
+            }
+            int k = index;
+            int end = i + Math.min(N - k, to - i);
+            for (; i < end; i++, k++) {
+                out[i] = (temper(s[k]) & 0xffffff) * 0x1.0p-24f;
+            }
+            index = k;
+        }
     }
 
     /** A double-precision uniform in [0, 1): the low 53 bits of two draws, high word first. */
@@ -93,17 +132,13 @@ public final class TorchGenerator {
             }
             return;
         }
-        for (int i = 0; i < n; i++) {
-            out[i] = nextFloat();
-        }
+        fillUniforms(out, 0, n);
         for (int i = 0; i + 16 <= n; i += 16) {
             boxMuller16(out, i);
         }
         if (n % 16 != 0) {
             int start = n - 16;
-            for (int i = start; i < n; i++) {
-                out[i] = nextFloat();
-            }
+            fillUniforms(out, start, n);
             boxMuller16(out, start);
         }
     }
