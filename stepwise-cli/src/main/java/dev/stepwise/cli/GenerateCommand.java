@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.model.Conditioning;

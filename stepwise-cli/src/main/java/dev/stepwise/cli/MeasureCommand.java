@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.measure.OrderMeasurement;
 import dev.stepwise.core.measure.SamplerBenchmark;
 import dev.stepwise.core.measure.SamplerBenchmark.ErrorAtNfe;

@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stepwise.core.SampleRequest;

@@ -3,14 +3,11 @@ package dev.stepwise.core.io;
 import dev.stepwise.core.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,26 +49,7 @@ public final class Npy {
 
     /** Writes atomically: a temporary file in the same folder, renamed into place when complete. */
     public static void write(Tensor t, Path path) throws IOException {
-        writeAtomically(path, encode(t));
-    }
-
-    /** Writes bytes to path atomically (no half-written file is ever visible under that name). */
-    public static void writeAtomically(Path path, byte[] bytes) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(bytes);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(path, encode(t));
     }
 
     public static Tensor read(Path path) throws IOException {

@@ -1,6 +1,6 @@
 package dev.stepwise.onnx.image;
 
-import dev.stepwise.core.io.Npy;
+import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.tensor.Tensor;
 import java.awt.image.BufferedImage;
 import java.awt.image.WritableRaster;
@@ -86,7 +86,7 @@ public final class PngWriter {
 
     /** Writes an image atomically with an optional {@code parameters} text chunk. */
     public static void write(BufferedImage img, String parameters, Path path) throws IOException {
-        Npy.writeAtomically(path, encode(img, parameters));
+        AtomicFiles.write(path, encode(img, parameters));
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.stepwise.cli;
+package dev.stepwise.core.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -6,19 +6,29 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Writes a group of files so that none appears half-written: every file's bytes go to a temporary file
- * beside it first, and only when all of them are complete are they renamed into place. A failure before the
- * renames leaves existing files untouched.
+ * Writes files so that no half-written file is ever visible under its name: each is written to a hidden
+ * temporary file in the target's folder and renamed into place once every file of the set is complete, so a
+ * failure before the renames leaves existing files untouched. Written files get the usual rw-r--r--
+ * permissions (a temporary file is created owner-only).
  */
-final class AtomicFiles {
+public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    static void write(LinkedHashMap<Path, byte[]> files) throws IOException {
+    public static void write(Path path, byte[] bytes) throws IOException {
+        LinkedHashMap<Path, byte[]> one = new LinkedHashMap<>();
+        one.put(path, bytes);
+        write(one);
+    }
+
+    /** Writes every file of the set, renaming them into place only when all are written. */
+    public static void write(Map<Path, byte[]> files) throws IOException {
         Map<Path, Path> temporaries = new LinkedHashMap<>();
         try {
             for (Map.Entry<Path, byte[]> e : files.entrySet()) {
@@ -27,6 +37,9 @@ final class AtomicFiles {
                 temporaries.put(target, tmp);
                 try (OutputStream out = Files.newOutputStream(tmp)) {
                     out.write(e.getValue());
+                }
+                if (Files.getFileAttributeView(tmp, PosixFileAttributeView.class) != null) {
+                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
                 }
             }
             for (Map.Entry<Path, Path> e : temporaries.entrySet()) {
