@@ -1,6 +1,7 @@
 package dev.stepwise.core.samplers;
 
 import dev.stepwise.core.param.Parameter;
+import dev.stepwise.core.sampling.GaussLegendre;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
@@ -34,32 +35,7 @@ public record Deis(int maxOrder) implements Sampler {
     private static final double BETA_D = 2 * (Math.log1p(SIGMA_MIN * SIGMA_MIN) / EPSILON_S
             - Math.log1p(SIGMA_MAX * SIGMA_MAX)) / (EPSILON_S - 1);
     private static final double BETA_MIN = Math.log1p(SIGMA_MAX * SIGMA_MAX) - 0.5 * BETA_D;
-    private static final double[] GL_NODES, GL_WEIGHTS;
-
-    static {
-        int n = 16;
-        GL_NODES = new double[n];
-        GL_WEIGHTS = new double[n];
-        for (int i = 0; i < n; i++) {                      // Newton on P_n from Chebyshev guesses
-            double z = Math.cos(Math.PI * (i + 0.75) / (n + 0.5)), dp;
-            while (true) {
-                double p0 = 1, p1 = z;
-                for (int k = 2; k <= n; k++) {
-                    double p2 = ((2 * k - 1) * z * p1 - (k - 1) * p0) / k;
-                    p0 = p1;
-                    p1 = p2;
-                }
-                dp = n * (z * p1 - p0) / (z * z - 1);
-                double dz = p1 / dp;
-                z -= dz;
-                if (Math.abs(dz) < 1e-15) {
-                    break;
-                }
-            }
-            GL_NODES[i] = z;
-            GL_WEIGHTS[i] = 2 / ((1 - z * z) * dp * dp);
-        }
-    }
+    private static final double[] GL_NODES = GaussLegendre.nodes(16), GL_WEIGHTS = GaussLegendre.weights(16);
 
     public Deis {
         if (maxOrder < 1 || maxOrder > 3) {

@@ -2,6 +2,7 @@ package dev.stepwise.core.samplers;
 
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.param.Parameter;
+import dev.stepwise.core.sampling.GaussLegendre;
 import dev.stepwise.core.sampling.HalfLogSnr;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
@@ -123,30 +124,6 @@ public record ErSde(String solverType, double sNoise, int maxStage) implements S
         return sum;
     }
 
-    private static final double[] GL_NODES = new double[8];
-    private static final double[] GL_WEIGHTS = new double[8];
-
-    static {
-        // Roots of the Legendre polynomial P_8 by Newton's method from Chebyshev guesses; weights 2 / ((1 - x^2) P_8'(x)^2).
-        int n = GL_NODES.length;
-        for (int i = 0; i < n; i++) {
-            double x = Math.cos(Math.PI * (i + 0.75) / (n + 0.5)), dp = 0;
-            for (int it = 0; it < 100; it++) {
-                double p0 = 1, p1 = x;
-                for (int k = 2; k <= n; k++) {
-                    double p2 = ((2 * k - 1) * x * p1 - (k - 1) * p0) / k;
-                    p0 = p1;
-                    p1 = p2;
-                }
-                dp = n * (x * p1 - p0) / (x * x - 1);
-                double dx = p1 / dp;
-                x -= dx;
-                if (Math.abs(dx) < 1e-16) {
-                    break;
-                }
-            }
-            GL_NODES[i] = x;
-            GL_WEIGHTS[i] = 2 / ((1 - x * x) * dp * dp);
-        }
-    }
+    // 8-point Gauss-Legendre in log lambda: exact for the smooth stage integrals to double precision here.
+    private static final double[] GL_NODES = GaussLegendre.nodes(8), GL_WEIGHTS = GaussLegendre.weights(8);
 }
