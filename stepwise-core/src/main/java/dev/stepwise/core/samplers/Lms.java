@@ -1,11 +1,9 @@
 package dev.stepwise.core.samplers;
 
 import dev.stepwise.core.param.Parameter;
-import dev.stepwise.core.sampling.History;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
-import dev.stepwise.core.tensor.Vec;
 
 /**
  * Linear multistep (variable-step Adams-Bashforth) in sigma on the probability-flow ODE (k-diffusion's
@@ -34,38 +32,19 @@ public record Lms(int order) implements Sampler {
 
     @Override
     public void sample(SamplingContext ctx, float[] x, double[] sigmas) {
-        float[] denoised = ctx.buffer(), d = ctx.buffer();
-        History slopes = new History(ctx, order);                // d_{i-j}, keyed by sigma_{i-j}, newest first
-        double[][] coefficients = new double[order + 1][];
-        float[][][] terms = new float[order + 1][][];
-        for (int k = 1; k <= order; k++) {
-            coefficients[k] = new double[k + 1];
-            terms[k] = new float[k + 1][];
+        SlopeMultistep.sample(ctx, x, sigmas, order, Lms::weights);
+    }
+
+    /** c_j for the step sigmas[i] -> sigmas[i + 1] over the nodes sigma_i, sigma_{i-1}, ..., sigma_{i-k+1}. */
+    static double[] weights(double[] sigmas, int i, int k) {
+        double[] nodes = new double[k], c = new double[k];
+        for (int j = 0; j < k; j++) {
+            nodes[j] = sigmas[i - j];
         }
-        for (int i = 0; i < sigmas.length - 1; i++) {
-            ctx.denoise(x, sigmas[i], denoised);
-            Vec.derivative(d, x, denoised, sigmas[i]);
-            slopes.push(d, sigmas[i]);
-            if (sigmas[i + 1] == 0) {
-                Vec.copy(denoised, x);
-            } else {
-                int k = slopes.size();
-                double[] nodes = new double[k];
-                for (int j = 0; j < k; j++) {
-                    nodes[j] = slopes.key(j);
-                }
-                double[] c = coefficients[k];
-                float[][] t = terms[k];
-                c[0] = 1;
-                t[0] = x;
-                for (int j = 0; j < k; j++) {
-                    c[j + 1] = lagrangeIntegral(nodes, j, sigmas[i + 1]);
-                    t[j + 1] = slopes.get(j);
-                }
-                Vec.lin(x, c, t);                                    // x + sum_j c_j d_{i-j}
-            }
-            ctx.stepDone(i, sigmas, x, denoised);
+        for (int j = 0; j < k; j++) {
+            c[j] = lagrangeIntegral(nodes, j, sigmas[i + 1]);
         }
+        return c;
     }
 
     /**

@@ -5,8 +5,9 @@ import dev.stepwise.core.sampling.SamplingContext;
 import dev.stepwise.core.tensor.Vec;
 
 /**
- * The loop shared by the multistep samplers of the diff-solvers family (iPNDM, iPNDM-v, tAB-DEIS; ComfyUI's
- * {@code sample_ipndm}, {@code sample_ipndm_v}, {@code sample_deis}): one model call per step, the slope
+ * The loop shared by the slope multistep samplers: k-diffusion's LMS and the diff-solvers family (iPNDM, iPNDM-v,
+ * tAB-DEIS; ComfyUI's {@code sample_lms}, {@code sample_ipndm}, {@code sample_ipndm_v}, {@code sample_deis}),
+ * which differ only in their weights: one model call per step, the slope
  * d_i = (x_i - D_i) / sigma_i (the eps prediction), and x_{i+1} = x_i + sum_j c_j d_{i-j} over the last
  * k = min(i + 1, maxOrder) slopes, so the first steps warm up with lower orders. The step onto sigma = 0 returns
  * D itself (the Euler step there).
