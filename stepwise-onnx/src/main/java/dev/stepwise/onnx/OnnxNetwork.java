@@ -177,10 +177,6 @@ public final class OnnxNetwork implements Network, AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new IllegalStateException("closing the ONNX session of " + file + " failed: " + e.getMessage(), e);
-        }
+        OnnxSessions.close(session, file);
     }
 }

@@ -60,6 +60,15 @@ public final class OnnxSessions {
         }
     }
 
+    /** Closes a session opened by {@link #open}; a failure becomes an unchecked error naming the file. */
+    public static void close(OrtSession session, Path file) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("closing the ONNX session of " + file + " failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The tensor info of a named input or output, or a clear error naming what the file has. */
     static TensorInfo tensorInfo(Map<String, NodeInfo> nodes, String name, String kind, Path file) {
         NodeInfo n = nodes.get(name);

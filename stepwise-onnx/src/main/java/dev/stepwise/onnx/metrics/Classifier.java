@@ -111,10 +111,6 @@ public final class Classifier implements AutoCloseable {
             return;
         }
         closed = true;
-        try {
-            session.close();
-        } catch (OrtException e) {
-            throw new IllegalStateException("closing the ONNX session of " + file + " failed: " + e.getMessage(), e);
-        }
+        OnnxSessions.close(session, file);
     }
 }
