@@ -1,0 +1,73 @@
+package dev.stepwise.harness;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/**
+ * One unit of work: one sampler configuration at one step count (or NFE budget), scheduler, cfg, prompt
+ * and seed; it makes {@code batch} images (rows) of the plan. Its {@link #id()} is stable across runs and
+ * machines, so a rerun of the same plan finds the cells already done.
+ *
+ * @param config the row of the ranking this cell belongs to
+ * @param steps  the step count the sampler walks (for an NFE budget: the largest count whose listed NFE fits)
+ * @param prompt index into the plan's prompts
+ * @param seed   the noise seed
+ */
+public record Cell(Config config, int steps, int prompt, long seed) {
+
+    /**
+     * A configuration: everything but prompt and seed. Summaries aggregate its cells.
+     *
+     * @param sampler   the sampler configuration
+     * @param scheduler the scheduler configuration
+     * @param stepAxis  the plan's step-axis value: the step count, or the NFE budget when {@code byNfe}
+     * @param byNfe     whether stepAxis is an NFE budget
+     * @param cfg       guidance scale
+     */
+    public record Config(Plan.SamplerSpec sampler, Plan.SchedulerSpec scheduler, int stepAxis, boolean byNfe,
+                         double cfg) {
+        /** A short human label: "dpmpp_2m / karras / 20 steps / cfg 3". */
+        public String label() {
+            return sampler.label() + " / " + scheduler.label() + " / " + stepAxis + (byNfe ? " NFE" : " steps")
+                    + " / cfg " + plain(cfg);
+        }
+    }
+
+    /**
+     * A file-name-safe id: readable parts and a hash of every field that decides the result, so two cells
+     * that differ in anything (a parameter, the model) never share an id.
+     *
+     * @param modelKey identifies the model (its name and a digest of its weights or spec)
+     * @param batch    rows per cell
+     */
+    public String id(String modelKey, int batch) {
+        String key = String.join("|", modelKey, config.sampler.name(), new TreeMap<>(config.sampler.parameters()).toString(),
+                config.scheduler.name(), new TreeMap<>(config.scheduler.parameters()).toString(),
+                Integer.toString(steps), Boolean.toString(config.byNfe), Integer.toString(config.stepAxis),
+                Double.toString(config.cfg), Integer.toString(prompt), Long.toString(seed), Integer.toString(batch));
+        String readable = (config.sampler.name() + "-" + config.scheduler.name() + "-" + steps + "-p" + prompt + "-s" + seed)
+                .replaceAll("[^A-Za-z0-9_.+-]", "_");
+        return readable + "-" + sha256(key).substring(0, 12);
+    }
+
+    /** SHA-256 of the text, in lowercase hex. */
+    public static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    /** A number as reports write it: "3", "3.5". */
+    public static String plain(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, "%s", v);
+    }
+}
