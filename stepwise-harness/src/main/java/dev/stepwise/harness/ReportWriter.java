@@ -244,7 +244,8 @@ public final class ReportWriter {
     enum Ranking {
         IMAGE("prompt adherence (higher is better), then Fréchet distance (lower is better)",
                 Comparator.comparing((Summary.Row r) -> -r.adherence(), ReportWriter::nanLast)
-                        .thenComparing(Summary.Row::frechet, ReportWriter::nanLast)),
+                        .thenComparing(Summary.Row::frechet, ReportWriter::nanLast)
+                        .thenComparing(Summary.Row::referenceDistance, ReportWriter::nanLast)),
         MIXTURE("sliced Wasserstein-1 distance to the exact target (lower is better)",
                 Comparator.comparing(Summary.Row::slicedW1, ReportWriter::nanLast)),
         REFERENCE("distance to the converged reference (lower is better)",
@@ -323,7 +324,7 @@ public final class ReportWriter {
         page.add(rankingTable(s, plan, ranking));
         long unscored = s.rows().stream().filter(r -> r.human() != null).mapToLong(r -> r.human().unscored()).sum();
         if (unscored > 0) {
-            page.add(new Para(unscored + " images are not fully scored in " + ScoringSheet.SCORES
+            page.add(new Para(count((int) unscored, "image") + (unscored == 1 ? " is" : " are") + " not fully scored in " + ScoringSheet.SCORES
                     + " and are left out of the human scores."));
         }
 
@@ -336,7 +337,7 @@ public final class ReportWriter {
 
         page.add(new Heading(2, "Convergence"));
         page.add(new Para("Slope of log(change) against log(NFE) over the step axis; below "
-                + Format.number(Summary.Convergence.CONVERGING_SLOPE) + " counts as converging. Stochastic samplers "
+                + Cell.plain(Summary.Convergence.CONVERGING_SLOPE) + " counts as converging. Stochastic samplers "
                 + "draw new noise at every step and keep changing."));
         List<List<String>> conv = new ArrayList<>();
         for (Summary.Convergence v : s.convergence()) {
@@ -380,13 +381,19 @@ public final class ReportWriter {
         }
         int batch = Math.max(1, plan.batch());
         int finished = images / batch + failed;
-        String axis = plan.byNfe() ? "NFE budgets" : "step counts";
-        return "Model " + s.model() + ". " + s.rows().size() + " configurations (" + plan.samplers().size()
-                + " samplers × " + plan.schedulers().size() + " schedulers × " + plan.stepAxis().size() + " " + axis
-                + " × " + plan.cfg().size() + " cfg values), each over " + plan.prompts().size() + " prompts × "
-                + plan.seeds().size() + " seeds" + (batch > 1 ? " with " + batch + " samples per cell" : "") + ": "
-                + cells + " cells, " + finished + " finished" + (failed > 0 ? " (" + failed + " failed)" : "") + ", "
-                + images + " images.";
+        String axis = plan.byNfe() ? "NFE budget" : "step count";
+        return "Model " + s.model() + ". " + count(s.rows().size(), "configuration") + " ("
+                + count(plan.samplers().size(), "sampler") + " × " + count(plan.schedulers().size(), "scheduler") + " × "
+                + count(plan.stepAxis().size(), axis) + " × " + count(plan.cfg().size(), "cfg value") + "), each over "
+                + count(plan.prompts().size(), "prompt") + " × " + count(plan.seeds().size(), "seed")
+                + (batch > 1 ? " with " + batch + " samples per cell" : "") + ": " + count(cells, "cell") + ", "
+                + finished + " finished" + (failed > 0 ? " (" + failed + " failed)" : "") + ", " + count(images, "image")
+                + ".";
+    }
+
+    /** "1 seed", "8 seeds". */
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private static Table rankingTable(Summary s, Plan plan, Ranking ranking) {
@@ -466,7 +473,7 @@ public final class ReportWriter {
                 row.add(Format.totalScore(r.human()));
             }
             if (failed) {
-                row.add(r.failed() + " of " + r.cells());
+                row.add(r.failed() == 0 ? "0" : r.failed() + " of " + r.cells());
             }
             body.add(row);
         }
