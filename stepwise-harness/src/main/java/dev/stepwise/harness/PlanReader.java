@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.stepwise.core.samplers.Samplers;
-import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Schedulers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Reads a plan file, JSON or YAML, with snake_case keys:
@@ -34,7 +34,7 @@ import java.util.regex.Pattern;
  * prompts:                   # texts or {prompt, negative}; default one unconditional prompt ""
  *   - sneaker
  *   - {prompt: dress, negative: coat}
- * seeds: 1-8                 # integers and ranges "1-8" in a list, or one range
+ * seeds: 1-8                 # integers and ranges "1-8" in a list, or one string "1-8, 42"
  * batch: 1                   # rows per cell; default 1
  * reference: {sampler: heun, scheduler: karras, steps: 100}   # or false; default heun/karras/100
  * drop_slowest: 4            # default 4
@@ -193,7 +193,7 @@ public final class PlanReader {
             String name = root.has("name") ? text("name", root.get("name"), false) : stem(source);
             String model = model(text("model", required("model", root), false));
             List<Plan.SamplerSpec> samplers = entries("samplers", required("samplers", root),
-                    Samplers.all().stream().map(SamplerInfo::name).toList(), Plan.SamplerSpec::new);
+                    Samplers.names(), Plan.SamplerSpec::new);
             List<Plan.SchedulerSpec> schedulers = entries("schedulers", required("schedulers", root),
                     Schedulers.names(), Plan.SchedulerSpec::new);
             boolean hasSteps = root.has("steps"), hasNfe = root.has("nfe");
@@ -356,8 +356,11 @@ public final class PlanReader {
         private void seed(String where, JsonNode node, List<Long> out, Map<Long, String> seen) {
             if (node.isIntegralNumber() && node.canConvertToLong()) {
                 add(node.longValue(), source + ": seeds", where, out, seen);
-            } else if (node.isTextual() && RANGE.matcher(node.textValue()).matches()) {
-                addSeeds(node.textValue(), source + ": " + where, where, out, seen);
+            } else if (node.isTextual() && Stream.of(node.textValue().split(",", -1)).allMatch(t -> RANGE.matcher(t).matches())) {
+                // "1-8, 42" as one string, as the command line's --seeds takes it
+                for (String part : node.textValue().split(",")) {
+                    addSeeds(part, source + ": " + where, where, out, seen);
+                }
             } else {
                 throw bad(where, node, SEEDS_ALLOWED);
             }

@@ -146,6 +146,16 @@ class PlanReaderTest {
     }
 
     @Test
+    void seedsMayBeOneStringLikeTheCommandLines() {
+        Plan p = PlanReader.parse(bytes("model: gmm:builtin\nsamplers: euler\nschedulers: karras\nsteps: 5\n"
+                + "seeds: 1-3, 10\n"), true, "s.yaml", dir);
+        assertEquals(List.of(1L, 2L, 3L, 10L), p.seeds());
+        assertOneLine("s.yaml: seeds is \"1-3, x\"; seeds are integers or ranges like \"1-8\"", assertThrows(PlanException.class,
+                () -> PlanReader.parse(bytes("model: gmm:builtin\nsamplers: euler\nschedulers: karras\nsteps: 5\n"
+                        + "seeds: 1-3, x\n"), true, "s.yaml", dir)).getMessage());
+    }
+
+    @Test
     void seedListsOfTheCommandLine() {
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 42L), PlanReader.seeds("1-8,42", "--seeds"));
         assertEquals(List.of(5L), PlanReader.seeds(" 5 ", "--seeds"));
