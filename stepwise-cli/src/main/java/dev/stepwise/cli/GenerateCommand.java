@@ -11,6 +11,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.SchedulerInfo;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;

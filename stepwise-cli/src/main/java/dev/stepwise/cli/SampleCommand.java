@@ -15,6 +15,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.MixtureSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

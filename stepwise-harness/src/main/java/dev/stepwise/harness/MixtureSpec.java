@@ -1,4 +1,4 @@
-package dev.stepwise.cli;
+package dev.stepwise.harness;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -26,9 +26,9 @@ import java.util.Set;
  * {@code sigma_min} and {@code sigma_max} are optional (0.002 and 80), so is each {@code label}. Every
  * mistake is reported as one line naming the file, the field and what is allowed.
  */
-final class MixtureSpec {
+public final class MixtureSpec {
     /** The built-in example mixture (also committed as examples/gmm-ring.json). */
-    static final String BUILT_IN = "gmm-ring.json";
+    public static final String BUILT_IN = "gmm-ring.json";
 
     private static final Set<String> TOP_KEYS = Set.of("dim", "components", "sigma_min", "sigma_max");
     private static final Set<String> COMPONENT_KEYS = Set.of("weight", "mean", "std", "label");
@@ -39,51 +39,59 @@ final class MixtureSpec {
     }
 
     /** The mixture in a spec file. */
-    static GaussianMixture read(Path file) {
-        byte[] bytes;
+    public static GaussianMixture read(Path file) {
+        return parse(bytes(file), file.toString());
+    }
+
+    /** A spec file's bytes (for parsing and for a digest that identifies the mixture). */
+    public static byte[] bytes(Path file) {
         try {
-            bytes = Files.readAllBytes(file);
+            return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            throw new UsageException("model spec '" + file + "' does not exist");
+            throw new PlanException("model spec '" + file + "' does not exist");
         } catch (IOException e) {
-            throw new UsageException("cannot read model spec '" + file + "': " + e.getMessage());
+            throw new PlanException("cannot read model spec '" + file + "': " + e.getMessage());
         }
-        return parse(bytes, file.toString());
     }
 
     /** The built-in example mixture: 8 labelled Gaussians on a ring of radius 4 in 2-D. */
-    static GaussianMixture builtIn() {
+    public static GaussianMixture builtIn() {
+        return parse(builtInBytes(), "built-in " + BUILT_IN);
+    }
+
+    /** The built-in spec's bytes, as committed in examples/gmm-ring.json. */
+    public static byte[] builtInBytes() {
         try (InputStream in = MixtureSpec.class.getResourceAsStream(BUILT_IN)) {
             if (in == null) {
                 throw new IllegalStateException("the built-in model " + BUILT_IN + " is missing from the jar");
             }
-            return parse(in.readAllBytes(), "built-in " + BUILT_IN);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the built-in model " + BUILT_IN, e);
         }
     }
 
     /** Parses spec text; {@code source} names it in error messages. */
-    static GaussianMixture parse(byte[] json, String source) {
+    public static GaussianMixture parse(byte[] json, String source) {
         JsonNode root;
         try {
             root = JSON.readTree(json);
         } catch (JsonParseException e) {
-            throw new UsageException(source + " is not valid JSON (line " + e.getLocation().getLineNr()
+            throw new PlanException(source + " is not valid JSON (line " + e.getLocation().getLineNr()
                     + ", column " + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (JsonProcessingException e) {
-            throw new UsageException(source + " is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+            throw new PlanException(source + " is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException e) {
-            throw new UsageException("cannot read " + source + ": " + e.getMessage());
+            throw new PlanException("cannot read " + source + ": " + e.getMessage());
         }
         if (root == null || !root.isObject()) {
-            throw new UsageException(source + ": expected a JSON object {\"dim\": ..., \"components\": [...]}");
+            throw new PlanException(source + ": expected a JSON object {\"dim\": ..., \"components\": [...]}");
         }
         checkKeys(source, "", root, TOP_KEYS);
         int dim = integer(source, "dim", required(source, "dim", root.get("dim")), 1);
         JsonNode comps = required(source, "components", root.get("components"));
         if (!comps.isArray() || comps.isEmpty()) {
-            throw new UsageException(source + ": 'components' must be a non-empty array of {\"weight\", \"mean\", \"std\", \"label\"} objects");
+            throw new PlanException(source + ": 'components' must be a non-empty array of {\"weight\", \"mean\", \"std\", \"label\"} objects");
         }
         List<GaussianMixture.Component> components = new ArrayList<>();
         for (int k = 0; k < comps.size(); k++) {
@@ -92,30 +100,30 @@ final class MixtureSpec {
         double sigmaMin = optionalPositive(source, "sigma_min", root.get("sigma_min"), GaussianMixture.DEFAULT_SIGMA_MIN);
         double sigmaMax = optionalPositive(source, "sigma_max", root.get("sigma_max"), GaussianMixture.DEFAULT_SIGMA_MAX);
         if (!(sigmaMax > sigmaMin)) {
-            throw new UsageException(source + ": sigma_max = " + sigmaMax + " must be greater than sigma_min = " + sigmaMin);
+            throw new PlanException(source + ": sigma_max = " + sigmaMax + " must be greater than sigma_min = " + sigmaMin);
         }
         try {
             return new GaussianMixture(dim, components, sigmaMin, sigmaMax);
         } catch (IllegalArgumentException e) {
-            throw new UsageException(source + ": " + e.getMessage());
+            throw new PlanException(source + ": " + e.getMessage());
         }
     }
 
     private static GaussianMixture.Component component(String source, String where, JsonNode c, int dim) {
         if (!c.isObject()) {
-            throw new UsageException(source + ": " + where + " must be an object with weight, mean, std and optional label");
+            throw new PlanException(source + ": " + where + " must be an object with weight, mean, std and optional label");
         }
         checkKeys(source, where + ".", c, COMPONENT_KEYS);
         double weight = number(source, where + ".weight", required(source, where + ".weight", c.get("weight")));
         if (!(weight > 0)) {
-            throw new UsageException(source + ": " + where + ".weight = " + weight + " is not allowed; a weight must be > 0");
+            throw new PlanException(source + ": " + where + ".weight = " + weight + " is not allowed; a weight must be > 0");
         }
         JsonNode m = required(source, where + ".mean", c.get("mean"));
         if (!m.isArray()) {
-            throw new UsageException(source + ": " + where + ".mean must be an array of " + dim + " numbers (dim), got " + describe(m));
+            throw new PlanException(source + ": " + where + ".mean must be an array of " + dim + " numbers (dim), got " + describe(m));
         }
         if (m.size() != dim) {
-            throw new UsageException(source + ": " + where + ".mean has " + m.size() + " values but dim is " + dim);
+            throw new PlanException(source + ": " + where + ".mean has " + m.size() + " values but dim is " + dim);
         }
         double[] mean = new double[dim];
         for (int j = 0; j < dim; j++) {
@@ -123,7 +131,7 @@ final class MixtureSpec {
         }
         double std = number(source, where + ".std", required(source, where + ".std", c.get("std")));
         if (!(std >= 0)) {
-            throw new UsageException(source + ": " + where + ".std = " + std + " is not allowed; std must be >= 0");
+            throw new PlanException(source + ": " + where + ".std = " + std + " is not allowed; std must be >= 0");
         }
         Integer label = c.has("label") ? integer(source, where + ".label", c.get("label"), 0) : null;
         return new GaussianMixture.Component(weight, mean, std, label);
@@ -133,7 +141,7 @@ final class MixtureSpec {
         for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String key = it.next();
             if (!allowed.contains(key)) {
-                throw new UsageException(source + ": unknown key '" + prefix + key + "'; allowed: "
+                throw new PlanException(source + ": unknown key '" + prefix + key + "'; allowed: "
                         + String.join(", ", allowed.stream().sorted(MixtureSpec::keyOrder).toList()));
             }
         }
@@ -147,25 +155,25 @@ final class MixtureSpec {
 
     private static JsonNode required(String source, String field, JsonNode value) {
         if (value == null || value.isNull()) {
-            throw new UsageException(source + ": missing field '" + field + "'");
+            throw new PlanException(source + ": missing field '" + field + "'");
         }
         return value;
     }
 
     private static double number(String source, String field, JsonNode value) {
         if (!value.isNumber()) {
-            throw new UsageException(source + ": " + field + " must be a number, got " + describe(value));
+            throw new PlanException(source + ": " + field + " must be a number, got " + describe(value));
         }
         double v = value.doubleValue();
         if (!Double.isFinite(v)) {
-            throw new UsageException(source + ": " + field + " = " + value + " must be a finite number");
+            throw new PlanException(source + ": " + field + " = " + value + " must be a finite number");
         }
         return v;
     }
 
     private static int integer(String source, String field, JsonNode value, int min) {
         if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min) {
-            throw new UsageException(source + ": " + field + " must be an integer >= " + min + ", got " + describe(value));
+            throw new PlanException(source + ": " + field + " must be an integer >= " + min + ", got " + describe(value));
         }
         return value.intValue();
     }
@@ -176,7 +184,7 @@ final class MixtureSpec {
         }
         double v = number(source, field, value);
         if (!(v > 0)) {
-            throw new UsageException(source + ": " + field + " = " + v + " is not allowed; it must be > 0");
+            throw new PlanException(source + ": " + field + " = " + v + " is not allowed; it must be > 0");
         }
         return v;
     }

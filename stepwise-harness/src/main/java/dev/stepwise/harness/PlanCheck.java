@@ -1,0 +1,221 @@
+package dev.stepwise.harness;
+
+import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.core.schedule.Scheduler;
+import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.core.schedule.Sigmas;
+import dev.stepwise.onnx.ModelConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Checks everything a plan can get wrong before anything runs or is written, without opening an ONNX
+ * session: registry names and parameters, ranges, repeats, the reference solver, the checklist file, the
+ * model and every prompt against its vocabulary, and that every scheduler gives a sigma list (and every NFE
+ * budget a step count) on the model. The first problem is thrown as one line.
+ */
+public final class PlanCheck {
+    /** Step counts above this are a typo, not a plan. */
+    public static final int MAX_STEPS = 10_000;
+    /** NFE budgets above this are a typo, not a plan. */
+    public static final int MAX_NFE = 100_000;
+    /** Rows per cell, any model. */
+    public static final int MAX_BATCH = 1_000_000;
+    /** Rows per cell of an image model (each row is an image through the network). */
+    public static final int MAX_IMAGE_BATCH = 1024;
+
+    private PlanCheck() {
+    }
+
+    /**
+     * Checks the plan and returns its cells (as {@link Cells#expand}).
+     *
+     * @param modelsHome the folder model names are looked up in (and the classifier under it)
+     * @throws PlanException naming the plan, the field and the bad value, and what is allowed
+     */
+    public static List<Cell> check(Plan plan, Path modelsHome) {
+        String src = plan.source() + ": ";
+        nonEmpty(plan, plan.samplers(), "samplers", "give sampler names or \"all\"");
+        nonEmpty(plan, plan.schedulers(), "schedulers", "give scheduler names or \"all\"");
+        for (int i = 0; i < plan.samplers().size(); i++) {
+            Plan.SamplerSpec s = plan.samplers().get(i);
+            try {
+                Samplers.get(s.name()).options(s.parameters());
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(src + "samplers[" + i + "]: " + e.getMessage());
+            }
+        }
+        unique(plan, plan.samplers(), "samplers", Plan.SamplerSpec::label, "label");
+        for (int i = 0; i < plan.schedulers().size(); i++) {
+            Plan.SchedulerSpec s = plan.schedulers().get(i);
+            try {
+                Schedulers.get(s.name()).options(s.parameters());
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(src + "schedulers[" + i + "]: " + e.getMessage());
+            }
+        }
+        unique(plan, plan.schedulers(), "schedulers", Plan.SchedulerSpec::label, "label");
+
+        if (plan.steps().isEmpty() == plan.nfe().isEmpty()) {
+            throw new PlanException(src + (plan.steps().isEmpty() ? "no steps; give steps (step counts) or nfe (model-call budgets)"
+                    : "give steps or nfe, not both"));
+        }
+        String axis = plan.byNfe() ? "nfe" : "steps";
+        int max = plan.byNfe() ? MAX_NFE : MAX_STEPS;
+        for (int i = 0; i < plan.stepAxis().size(); i++) {
+            int v = plan.stepAxis().get(i);
+            if (v < 1 || v > max) {
+                throw new PlanException(src + axis + "[" + i + "] = " + v + " is out of range; allowed: 1.." + max);
+            }
+        }
+        unique(plan, plan.stepAxis(), axis, String::valueOf, "value");
+
+        nonEmpty(plan, plan.cfg(), "cfg", "give a guidance scale such as 1 or 3");
+        for (int i = 0; i < plan.cfg().size(); i++) {
+            double c = plan.cfg().get(i);
+            if (!Double.isFinite(c) || c < 0) {
+                throw new PlanException(src + "cfg[" + i + "] = " + c + " is out of range; allowed: a finite scale >= 0"
+                        + " (1 = no guidance)");
+            }
+        }
+        unique(plan, plan.cfg(), "cfg", Cell::plain, "value");
+
+        nonEmpty(plan, plan.prompts(), "prompts", "give \"\" for one unconditional prompt");
+        unique(plan, plan.prompts(), "prompts", p -> p.negative().isEmpty() ? "'" + p.prompt() + "'"
+                : "'" + p.prompt() + "' with negative '" + p.negative() + "'", "prompt");
+        nonEmpty(plan, plan.seeds(), "seeds", "give seeds such as [1, 2] or \"1-8\"");
+        unique(plan, plan.seeds(), "seeds", String::valueOf, "seed");
+
+        range(plan, "batch", plan.batch(), 1, MAX_BATCH);
+        range(plan, "drop_slowest", plan.dropSlowest(), 0, Integer.MAX_VALUE);
+        range(plan, "parallel", plan.parallel(), 0, Integer.MAX_VALUE);
+
+        Plan.ReferenceSpec ref = plan.reference();
+        if (ref != null) {
+            reference(plan, ref);
+        }
+        if (plan.checklist() != null && !Files.isRegularFile(plan.checklist())) {
+            throw new PlanException(src + "checklist '" + plan.checklist() + "' does not exist");
+        }
+
+        ModelSampling sampling = model(plan, modelsHome);
+        sigmas(plan, sampling);
+        return Cells.expand(plan, sampling);
+    }
+
+    /** The reference solve must converge to the same point every time: a deterministic, fixed-step, CFG sampler. */
+    private static void reference(Plan plan, Plan.ReferenceSpec ref) {
+        String at = plan.source() + ": reference";
+        SamplerInfo info;
+        try {
+            info = Samplers.get(ref.sampler());
+            Schedulers.get(ref.scheduler());
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(at + ": " + e.getMessage());
+        }
+        if (info.stochastic() || info.adaptive() || info.cfgPp()) {
+            String why = info.stochastic() ? "stochastic (it adds fresh noise, so it converges to no fixed image)"
+                    : info.adaptive() ? "adaptive (it picks its own steps)" : "a CFG++ sampler (it solves another guided ODE)";
+            throw new PlanException(at + " sampler '" + ref.sampler() + "' is " + why + "; use a deterministic"
+                    + " solver such as heun or dpmpp_2m (default: heun)");
+        }
+        if (ref.steps() < 1 || ref.steps() > MAX_STEPS) {
+            throw new PlanException(at + ".steps = " + ref.steps() + " is out of range; allowed: 1.." + MAX_STEPS);
+        }
+    }
+
+    /** Resolves the model, checks every prompt and negative against it; returns its noise schedule. */
+    private static ModelSampling model(Plan plan, Path modelsHome) {
+        if (ModelSources.isMixture(plan.model())) {
+            MixtureSource m = ModelSources.mixture(plan.model(), plan.source() + ": model");
+            prompts(plan, m::parse);
+            return m.mixture().sampling();
+        }
+        ModelConfig config = ModelSources.config(plan, modelsHome);
+        if (plan.batch() > MAX_IMAGE_BATCH) {
+            throw new PlanException(plan.source() + ": batch = " + plan.batch() + " is too large for an image model;"
+                    + " allowed: 1.." + MAX_IMAGE_BATCH);
+        }
+        prompts(plan, (text, where) -> ImageSource.parse(config, text, where));
+        return config.sampling();
+    }
+
+    private interface PromptParser {
+        void parse(String text, String where);
+    }
+
+    private static void prompts(Plan plan, PromptParser parser) {
+        for (int i = 0; i < plan.prompts().size(); i++) {
+            Plan.PromptSpec p = plan.prompts().get(i);
+            parser.parse(p.prompt(), plan.source() + ": prompts[" + i + "]");
+            parser.parse(p.negative(), plan.source() + ": prompts[" + i + "].negative");
+        }
+    }
+
+    /** Every scheduler gives a sigma list for every step count on this model (NFE plans: checked by Cells). */
+    private static void sigmas(Plan plan, ModelSampling sampling) {
+        Set<Boolean> discard = new HashSet<>();
+        for (Plan.SamplerSpec s : plan.samplers()) {
+            discard.add(Samplers.get(s.name()).discardPenultimate());
+        }
+        for (Plan.SchedulerSpec sc : plan.schedulers()) {
+            Scheduler scheduler = Cells.scheduler(plan, sc);
+            List<Integer> steps = plan.byNfe() ? List.of() : plan.steps();
+            for (int n : steps) {
+                for (boolean d : discard) {
+                    try {
+                        Sigmas.forRun(scheduler, sampling, n, 1.0, d);
+                    } catch (IllegalArgumentException e) {
+                        throw new PlanException(plan.source() + ": scheduler '" + sc.label() + "' at " + n + " steps: "
+                                + e.getMessage());
+                    }
+                }
+            }
+        }
+        Plan.ReferenceSpec ref = plan.reference();
+        if (ref != null) {
+            try {
+                Sigmas.forRun(Schedulers.get(ref.scheduler()).create(), sampling, ref.steps(), 1.0,
+                        Samplers.get(ref.sampler()).discardPenultimate());
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(plan.source() + ": reference scheduler '" + ref.scheduler() + "' at "
+                        + ref.steps() + " steps: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void nonEmpty(Plan plan, List<?> values, String field, String allowed) {
+        if (values.isEmpty()) {
+            throw new PlanException(plan.source() + ": " + field + " is empty; " + allowed);
+        }
+    }
+
+    private static void range(Plan plan, String field, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new PlanException(plan.source() + ": " + field + " = " + value + " is out of range; allowed: "
+                    + (max == Integer.MAX_VALUE ? min + " or more" : min + ".." + max));
+        }
+    }
+
+    /** Rejects two entries of a list that would make the same cells or the same report rows. */
+    private static <T> void unique(Plan plan, List<T> values, String field, Function<T, String> key, String what) {
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            String k = key.apply(values.get(i));
+            Integer before = seen.putIfAbsent(k, i);
+            if (before != null) {
+                throw new PlanException(plan.source() + ": " + field + "[" + before + "] and " + field + "[" + i
+                        + "] have the same " + what + " " + (what.equals("label") ? "'" + k + "'" : k)
+                        + "; each must be different" + (what.equals("label") ? " (give one a label)" : ""));
+            }
+        }
+    }
+}
