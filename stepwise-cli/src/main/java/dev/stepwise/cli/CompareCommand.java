@@ -1,0 +1,329 @@
+package dev.stepwise.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellResult;
+import dev.stepwise.harness.Charts;
+import dev.stepwise.harness.Checklist;
+import dev.stepwise.harness.Comparison;
+import dev.stepwise.harness.Grids;
+import dev.stepwise.harness.HumanScores;
+import dev.stepwise.harness.ImageSource;
+import dev.stepwise.harness.ModelFolders;
+import dev.stepwise.harness.ModelSource;
+import dev.stepwise.harness.ModelSources;
+import dev.stepwise.harness.Plan;
+import dev.stepwise.harness.PlanCheck;
+import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.ReportWriter;
+import dev.stepwise.harness.Scatters;
+import dev.stepwise.harness.ScoringSheet;
+import dev.stepwise.harness.Summaries;
+import dev.stepwise.harness.Summary;
+import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.onnx.OnnxSessions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code stepwise compare}: runs a comparison plan (a plan file, or the plan flags) and writes its report
+ * folder. The whole plan is checked before anything runs; finished cells of an earlier run of the same plan
+ * into the same folder are kept, so an interrupted run resumes where it stopped.
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        description = "Compare samplers: run samplers x schedulers x steps (or NFE budgets) x cfg x prompts x seeds on a "
+                + "model and write a report folder: CSV and JSON of every cell, a ranking in Markdown and HTML, image "
+                + "grids and plots (quality, time and convergence against NFE).",
+        footer = {"", "Give a plan file (JSON or YAML, see examples/compare/) or the plan flags, not both; --out, --parallel, "
+                + "--device, --threads, --scores and --no-progress go with either.",
+                "Rerunning the same plan into the same --out folder skips the cells already done (resume after Ctrl-C), "
+                        + "and rebuilds the report: fill in REPORT/scoring-sheet.csv, save it as REPORT/scores.csv and rerun "
+                        + "to add the human scores.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan (nothing run, nothing written).", "",
+                "Examples:",
+                "  stepwise compare examples/compare/quick.yaml --out reports/quick",
+                "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras --steps 5,10,20 --cfg 3 \\",
+                "      --prompt sneaker --prompt bag --seeds 1-4 --out reports/mine"})
+final class CompareCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PLAN", description = "A plan file (.json, .yaml or .yml).")
+    Path planFile;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "compare-report",
+            description = "Report folder (created; a folder of an earlier run of the same plan is resumed). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--name", paramLabel = "TEXT", description = "Report title. Default: \"comparison\".")
+    String name;
+
+    @Option(names = "--model", paramLabel = "NAME|DIR|gmm:SPEC",
+            description = "Image model name under models/ or folder, or gmm:builtin / gmm:FILE.json. Default: fashion-eps.")
+    String model;
+
+    @Option(names = "--samplers", paramLabel = "A,B,..", split = ",",
+            description = "Sampler names, or 'all' for the whole catalogue. Default: euler,dpmpp_2m.")
+    List<String> samplers;
+
+    @Option(names = "--schedulers", paramLabel = "A,B,..", split = ",", description = "Scheduler names, or 'all'. Default: karras.")
+    List<String> schedulers;
+
+    @Option(names = "--steps", paramLabel = "N,M,..", split = ",", description = "Step counts. Default: 10,20 (unless --nfe).")
+    List<Integer> steps;
+
+    @Option(names = "--nfe", paramLabel = "N,M,..", split = ",",
+            description = "NFE budgets instead of step counts: each sampler takes the most steps whose model calls fit.")
+    List<Integer> nfe;
+
+    @Option(names = "--cfg", paramLabel = "X,Y,..", split = ",", description = "Guidance scales. Default: 3 for image models, 1 for mixtures.")
+    List<Double> cfg;
+
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "A prompt, repeatable (image models: class names with A1111 weights; mixtures: a label). "
+                    + "Default: one unconditional prompt.")
+    List<String> prompts;
+
+    @Option(names = "--negative", paramLabel = "TEXT",
+            description = "The negative prompt of the prompt at the same position, repeatable. Default: none.")
+    List<String> negatives;
+
+    @Option(names = "--seeds", paramLabel = "LIST", description = "Seeds: 42, 1-8, 1-4,10. Default: 1-4.")
+    String seeds;
+
+    @Option(names = "--batch", paramLabel = "N", description = "Rows per cell. Default: 1 (image models), 4096 (mixtures).")
+    Integer batch;
+
+    @Option(names = "--reference", paramLabel = "SAMPLER/SCHEDULER/STEPS|none",
+            description = "The converged reference solve cells are measured against. Default: heun/karras/100.")
+    String reference;
+
+    @Option(names = "--drop-slowest", paramLabel = "N", description = "Images the normalized time leaves out. Default: 4.")
+    Integer dropSlowest;
+
+    @Option(names = "--checklist", paramLabel = "FILE", description = "Human-scoring checklist (YAML or JSON): writes a scoring sheet.")
+    Path checklist;
+
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Cells run at once (0 = one per core); overrides the plan's. Default: the plan's, else 0.")
+    Integer parallel;
+
+    @Option(names = "--scores", paramLabel = "FILE",
+            description = "A filled-in scoring sheet. Default: REPORT/scores.csv when it exists.")
+    Path scores;
+
+    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
+            description = "Where image models run: cpu, or cuda (needs a build with -Pcuda). Default: ${DEFAULT-VALUE}.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads per session (0 = automatic: 1 when cells run in parallel). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int threads;
+
+    @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Plan plan = plan();
+        Path home = ModelFolders.home();
+        List<Cell> cells = PlanCheck.check(plan, home);
+        OnnxOptions.Device d;
+        try {
+            d = OnnxOptions.Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--device: " + e.getMessage());
+        }
+        if (d == OnnxOptions.Device.CUDA && !OnnxSessions.cudaAvailable()) {
+            throw new UsageException("--device cuda: " + OnnxSessions.CUDA_UNAVAILABLE);
+        }
+        if (threads < 0) {
+            throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
+        }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
+        }
+        Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
+        Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
+        if (scores != null && !Files.isRegularFile(scores)) {
+            throw new UsageException("--scores '" + scores + "' does not exist");
+        }
+        int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
+        OnnxOptions options = OnnxOptions.defaults().withThreads(threads > 0 ? threads : workers > 1 ? 1 : 0).withDevice(d);
+
+        Files.createDirectories(out);
+        List<CellResult> results;
+        Summary summary;
+        try (ModelSource source = ModelSources.open(plan, home, options)) {
+            try (CellProgress progress = new CellProgress(!noProgress)) {
+                results = Comparison.run(plan, cells, source, out, progress);
+            }
+            HumanScores human = list != null && Files.isRegularFile(scoresFile)
+                    ? ScoringSheet.read(scoresFile, plan, results, list) : null;
+            summary = Summaries.of(plan, cells, results, out,
+                    source instanceof ImageSource image ? image.referenceStats() : null, human);
+        }
+        if (list != null) {
+            ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, list);
+        }
+        Charts.write(summary, out.resolve("plots"));
+        Grids.write(plan, results, out);
+        Scatters.write(plan, results, out);
+        ReportWriter.write(summary, plan, results, out);
+        long failed = results.stream().filter(CellResult::failed).count();
+        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
+                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                out.resolve("summary.md"));
+        stdout.flush();
+        return 0;
+    }
+
+    /** The plan from the file, or from the flags. */
+    private Plan plan() {
+        boolean flags = name != null || model != null || samplers != null || schedulers != null || steps != null
+                || nfe != null || cfg != null || prompts != null || negatives != null || seeds != null || batch != null
+                || reference != null || dropSlowest != null || checklist != null;
+        Plan p;
+        if (planFile != null) {
+            if (flags) {
+                throw new UsageException("give either a plan file or plan flags (--samplers, --steps, ...), not both");
+            }
+            p = PlanReader.read(planFile);
+        } else {
+            p = fromFlags();
+        }
+        if (parallel != null) {
+            if (parallel < 0) {
+                throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
+            }
+            p = new Plan(p.name(), p.model(), p.samplers(), p.schedulers(), p.steps(), p.nfe(), p.cfg(), p.prompts(),
+                    p.seeds(), p.batch(), p.reference(), p.dropSlowest(), parallel, p.checklist(), p.source());
+        }
+        return p;
+    }
+
+    /**
+     * The plan the flags describe, read by the plan reader from the equivalent JSON so that flags and plan files
+     * mean the same and are checked the same way.
+     */
+    private Plan fromFlags() {
+        if (steps != null && nfe != null) {
+            throw new UsageException("give --steps or --nfe, not both");
+        }
+        String m = model != null ? model : "fashion-eps";
+        boolean mixture = m.startsWith("gmm:");
+        ObjectNode plan = JSON.createObjectNode();
+        plan.put("name", name != null ? name : "comparison");
+        plan.put("model", m);
+        plan.set("samplers", names(samplers, List.of("euler", "dpmpp_2m")));
+        plan.set("schedulers", names(schedulers, List.of("karras")));
+        ArrayNode axis = plan.putArray(nfe != null ? "nfe" : "steps");
+        (nfe != null ? nfe : steps != null ? steps : List.of(10, 20)).forEach(axis::add);
+        ArrayNode scales = plan.putArray("cfg");
+        (cfg != null ? cfg : List.of(mixture ? 1.0 : 3.0)).forEach(scales::add);
+        List<String> texts = prompts != null ? prompts : List.of("");
+        List<String> negs = negatives != null ? negatives : List.of();
+        if (negs.size() > texts.size()) {
+            throw new UsageException(negs.size() + " --negative for " + texts.size() + " --prompt; give at most one "
+                    + "negative per prompt (the n-th --negative goes with the n-th --prompt)");
+        }
+        ArrayNode ps = plan.putArray("prompts");
+        for (int i = 0; i < texts.size(); i++) {
+            ps.addObject().put("prompt", texts.get(i)).put("negative", i < negs.size() ? negs.get(i) : "");
+        }
+        plan.put("seeds", seeds != null ? seeds : "1-4");
+        plan.put("batch", batch != null ? batch : mixture ? 4096 : 1);
+        if (reference != null) {
+            plan.set("reference", reference(reference));
+        }
+        if (dropSlowest != null) {
+            plan.put("drop_slowest", dropSlowest);
+        }
+        if (checklist != null) {
+            plan.put("checklist", checklist.toAbsolutePath().toString());
+        }
+        try {
+            return PlanReader.parse(JSON.writeValueAsBytes(plan), false, "command line", Path.of("").toAbsolutePath());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the flags as a plan", e);
+        }
+    }
+
+    private static ArrayNode names(List<String> given, List<String> defaults) {
+        ArrayNode a = JSON.createArrayNode();
+        for (String s : given != null ? given : defaults) {
+            a.add(s.strip());
+        }
+        return a;
+    }
+
+    /** "heun/karras/100" or "none". */
+    private static JsonNode reference(String spec) {
+        if (spec.strip().equalsIgnoreCase("none")) {
+            return JSON.getNodeFactory().booleanNode(false);
+        }
+        String[] parts = spec.strip().split("/");
+        if (parts.length != 3) {
+            throw new UsageException("--reference '" + spec + "' is not allowed; give SAMPLER/SCHEDULER/STEPS such as "
+                    + "heun/karras/100, or none");
+        }
+        ObjectNode r = JSON.createObjectNode().put("sampler", parts[0]).put("scheduler", parts[1]);
+        try {
+            r.put("steps", Integer.parseInt(parts[2]));
+        } catch (NumberFormatException e) {
+            throw new UsageException("--reference '" + spec + "': steps '" + parts[2] + "' is not a whole number");
+        }
+        return r;
+    }
+
+    /** A bar over the plan's cells with ETA, on a terminal only. */
+    private static final class CellProgress implements Comparison.Listener, AutoCloseable {
+        private final boolean wanted;
+        private me.tongfei.progressbar.ProgressBar bar;
+
+        CellProgress(boolean wanted) {
+            this.wanted = Progress.shown(wanted);
+        }
+
+        @Override
+        public void started(int total, int alreadyDone) {
+            if (wanted && alreadyDone < total) {
+                bar = Progress.bar("compare", total, " cells");
+                bar.stepTo(alreadyDone);
+            }
+        }
+
+        @Override
+        public void cellDone(CellResult r, int done, int total) {
+            if (bar != null) {
+                bar.stepTo(done);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+}
