@@ -242,25 +242,45 @@ public final class ReportWriter {
 
     /** How the ranking sorts: by the main quality figure the model has. */
     enum Ranking {
-        IMAGE("prompt adherence (higher is better), then Fréchet distance (lower is better)",
+        HUMAN("the human checklist score (higher is better), then prompt adherence and Fréchet distance", "prompt adherence",
+                Comparator.comparing((Summary.Row r) -> r.human() == null ? Double.NaN : -r.human().average(),
+                                ReportWriter::nanLast)
+                        .thenComparing(r -> -r.adherence(), ReportWriter::nanLast)
+                        .thenComparing(Summary.Row::frechet, ReportWriter::nanLast)),
+        IMAGE("prompt adherence (higher is better), then Fréchet distance (lower is better)", "prompt adherence",
                 Comparator.comparing((Summary.Row r) -> -r.adherence(), ReportWriter::nanLast)
                         .thenComparing(Summary.Row::frechet, ReportWriter::nanLast)
                         .thenComparing(Summary.Row::referenceDistance, ReportWriter::nanLast)),
-        MIXTURE("sliced Wasserstein-1 distance to the exact target (lower is better)",
+        MIXTURE("sliced Wasserstein-1 distance to the exact target (lower is better)", "sliced W1",
                 Comparator.comparing(Summary.Row::slicedW1, ReportWriter::nanLast)),
-        REFERENCE("distance to the converged reference (lower is better)",
+        REFERENCE("distance to the converged reference (lower is better)", "",
                 Comparator.comparing(Summary.Row::referenceDistance, ReportWriter::nanLast)),
-        PLAN("plan order (no quality figure was measured)", (a, b) -> 0);
+        PLAN("plan order (no quality figure was measured)", "", (a, b) -> 0);
 
         final String description;
         final Comparator<Summary.Row> order;
+        /** The main quality figure's name in the by-sampler table. */
+        final String figure;
 
-        Ranking(String description, Comparator<Summary.Row> order) {
+        Ranking(String description, String figure, Comparator<Summary.Row> order) {
             this.description = description;
+            this.figure = figure;
             this.order = order;
         }
 
+        /** The main quality figure of a row, formatted, or null when the ranking has none besides the reference. */
+        String figureOf(Summary.Row r) {
+            return switch (this) {
+                case HUMAN, IMAGE -> Format.percent(r.adherence());
+                case MIXTURE -> Format.number(r.slicedW1());
+                case REFERENCE, PLAN -> null;
+            };
+        }
+
         static Ranking of(Summary s) {
+            if (s.rows().stream().anyMatch(r -> r.human() != null && r.human().images() > 0)) {
+                return HUMAN;
+            }
             if (s.rows().stream().anyMatch(r -> !Double.isNaN(r.adherence()))) {
                 return IMAGE;
             }
@@ -314,14 +334,29 @@ public final class ReportWriter {
         List<Block> page = new ArrayList<>();
         page.add(new Heading(1, s.title()));
         page.add(new Para(whatRan(s, plan)));
+        String reference = referenceNote(plan, reportDir);
+        if (!reference.isEmpty()) {
+            page.add(new Para(reference));
+        }
 
         page.add(new Heading(2, "Ranking"));
         page.add(new Para("Ranked by " + ranking.description + ". Times are the sampling wall time per image; the "
                 + "normalized average leaves out the " + s.dropSlowest() + " slowest images of each configuration "
                 + "(model loading and warm-up), as the community experiment did. Change is the RMS distance to the "
                 + "same sampler's images at the previous " + (plan.byNfe() ? "NFE budget" : "step count")
-                + " (same prompt and seed)."));
+                + " (same prompt and seed)." + ((ranking == Ranking.HUMAN || ranking == Ranking.IMAGE)
+                && s.rows().stream().anyMatch(r -> !Double.isNaN(r.frechet())) ? " FD is the classifier-feature Fréchet "
+                + "distance of a configuration's images to real test images; it is biased upward by a small image "
+                + "count (it needs hundreds of images to settle), so compare it only between rows with as many images."
+                : "")));
         page.add(rankingTable(s, plan, ranking));
+        if (plan.stepAxis().size() > 1) {
+            page.add(new Heading(2, "By sampler"));
+            page.add(new Para("The same figures side by side, one row per sampler in plan order and one column group per "
+                    + (plan.byNfe() ? "NFE budget" : "step count") + ": NFE used, " + (ranking.figure.isEmpty() ? "" : ranking.figure + ", ")
+                    + "distance to the converged reference, and the normalized seconds per image."));
+            page.addAll(samplerTables(s, plan, ranking));
+        }
         long unscored = s.rows().stream().filter(r -> r.human() != null).mapToLong(r -> r.human().unscored()).sum();
         if (unscored > 0) {
             page.add(new Para(count((int) unscored, "image") + (unscored == 1 ? " is" : " are") + " not fully scored in " + ScoringSheet.SCORES
@@ -337,8 +372,10 @@ public final class ReportWriter {
 
         page.add(new Heading(2, "Convergence"));
         page.add(new Para("Slope of log(change) against log(NFE) over the step axis; below "
-                + Cell.plain(Summary.Convergence.CONVERGING_SLOPE) + " counts as converging. Stochastic samplers "
-                + "draw new noise at every step and keep changing."));
+                + Cell.plain(Summary.Convergence.CONVERGING_SLOPE) + " counts as converging. Ancestral "
+                + "samplers draw fresh noise at every step and keep changing; SDE samplers driven by a Brownian tree "
+                + "converge to their own SDE solution, which is not the ODE reference (their reference distance "
+                + "stays large)."));
         List<List<String>> conv = new ArrayList<>();
         for (Summary.Convergence v : s.convergence()) {
             conv.add(List.of(v.sampler(), v.scheduler(), Cell.plain(v.cfg()), Format.number(v.slope()), v.verdict()));
@@ -478,6 +515,72 @@ public final class ReportWriter {
             body.add(row);
         }
         return new Table(header, body);
+    }
+
+    /**
+     * What the reference distance is measured against, and how accurate the references are: the RMS difference
+     * between each reference and the same solve at half the steps (for a method of order p that is about
+     * 2^p - 1 times the reference's own error, so an upper bound).
+     */
+    private static String referenceNote(Plan plan, Path reportDir) throws IOException {
+        Plan.ReferenceSpec r = plan.reference();
+        if (r == null) {
+            return "";
+        }
+        double[] errors = References.readAll(reportDir.resolve(CellStore.REFERENCES)).stream()
+                .mapToDouble(References.Accuracy::selfError).filter(e -> !Double.isNaN(e)).sorted().toArray();
+        String text = "Reference distance: the RMS distance per value to a converged solve of the probability-flow ODE "
+                + "from the same starting noise (same prompt, negative, cfg and seed) by " + r.sampler() + " / "
+                + r.scheduler() + " / " + r.steps() + " steps.";
+        if (errors.length > 0) {
+            text += " The " + count(errors.length, "reference") + " differ from the same solve at half the steps by "
+                    + Format.number(errors[errors.length / 2]) + " (median) and " + Format.number(errors[errors.length - 1])
+                    + " (largest), an upper bound on their own error.";
+        }
+        return text;
+    }
+
+    /** One table per scheduler x cfg: rows = samplers in plan order, a column group per step-axis value. */
+    private static List<Block> samplerTables(Summary s, Plan plan, Ranking ranking) {
+        Map<String, Map<String, Map<Integer, Summary.Row>>> groups = new LinkedHashMap<>();
+        for (Summary.Row r : s.rows()) {
+            Cell.Config c = r.config();
+            groups.computeIfAbsent(c.scheduler().label() + " / cfg " + Cell.plain(c.cfg()), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(c.sampler().label(), k -> new LinkedHashMap<>()).put(c.stepAxis(), r);
+        }
+        boolean figure = !ranking.figure.isEmpty();
+        List<Block> out = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Map<Integer, Summary.Row>>> g : groups.entrySet()) {
+            if (groups.size() > 1) {
+                out.add(new Heading(3, g.getKey()));
+            }
+            List<String> header = new ArrayList<>(List.of("sampler"));
+            for (int v : plan.stepAxis()) {
+                String at = " @" + v;
+                header.add("NFE" + at);
+                if (figure) {
+                    header.add(ranking.figure + at);
+                }
+                header.add("ref. distance" + at);
+                header.add("s/image" + at);
+            }
+            List<List<String>> body = new ArrayList<>();
+            for (Map.Entry<String, Map<Integer, Summary.Row>> e : g.getValue().entrySet()) {
+                List<String> row = new ArrayList<>(List.of(e.getKey()));
+                for (int v : plan.stepAxis()) {
+                    Summary.Row r = e.getValue().get(v);
+                    row.add(r == null ? Format.NONE : nfe(r.nfe()));
+                    if (figure) {
+                        row.add(r == null ? Format.NONE : ranking.figureOf(r));
+                    }
+                    row.add(r == null ? Format.NONE : Format.number(r.referenceDistance()));
+                    row.add(r == null ? Format.NONE : Format.seconds(r.time().normalized()));
+                }
+                body.add(row);
+            }
+            out.add(new Table(header, body));
+        }
+        return out;
     }
 
     private static boolean any(List<Summary.Row> rows, java.util.function.ToDoubleFunction<Summary.Row> f) {
