@@ -278,8 +278,8 @@ final class BenchCommand implements Runnable {
 
         private static void print(PrintWriter out, List<CellResult> results, int workers, double openSeconds,
                                   double runSeconds, Map<String, Double> stages) {
-            out.printf("%-16s %6s %10s %12s %12s %9s%n", "sampler", "cells", "model ms", "sampler ms", "harness ms",
-                    "harness");
+            out.printf("%-16s %6s %10s %12s %12s %14s %9s%n", "sampler", "cells", "model ms", "sampler ms", "harness ms",
+                    "(median ms)", "harness");
             double cellSum = 0;
             for (String s : SAMPLERS) {
                 row(out, s, results.stream().filter(r -> r.cell().config().sampler().name().equals(s)).toList());
@@ -289,7 +289,8 @@ final class BenchCommand implements Runnable {
                 cellSum += r.cellSeconds();
             }
             out.printf(Locale.ROOT, "(per cell, means: model = inside the network; sampler = sampling outside the network; "
-                    + "harness = the cell outside sampling: metrics, PNG, npy, JSON; harness share of the cell time)%n");
+                    + "harness = the cell outside sampling: metrics, PNG, npy, JSON, its median in brackets (the first "
+                    + "cells, all euler, pay the JIT warm-up); the harness's share of the mean cell time)%n");
             out.printf(Locale.ROOT, "opening the model: %.2f s%n", openSeconds);
             if (workers == 1) {
                 out.printf(Locale.ROOT, "reference solves (one-off, untimed in the cells): %.2f s (the run's %.2f s minus the "
@@ -316,8 +317,10 @@ final class BenchCommand implements Runnable {
                 cell += r.cellSeconds();
             }
             int n = ok.size();
-            out.printf(Locale.ROOT, "%-16s %6d %10.2f %12.2f %12.2f %8.1f%%%s%n", label, n, 1000 * model / n,
-                    1000 * sampler / n, 1000 * harness / n, 100 * harness / cell,
+            double[] sorted = ok.stream().mapToDouble(r -> r.cellSeconds() - r.seconds()).sorted().toArray();
+            double median = n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            out.printf(Locale.ROOT, "%-16s %6d %10.2f %12.2f %12.2f %14.2f %8.1f%%%s%n", label, n, 1000 * model / n,
+                    1000 * sampler / n, 1000 * harness / n, 1000 * median, 100 * harness / cell,
                     ok.size() == rs.size() ? "" : "  (" + (rs.size() - ok.size()) + " failed, left out)");
         }
 
