@@ -1,18 +1,39 @@
 package dev.stepwise.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
+import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellResult;
+import dev.stepwise.harness.Comparison;
+import dev.stepwise.harness.ImageSource;
 import dev.stepwise.harness.ModelFolders;
+import dev.stepwise.harness.ModelSource;
+import dev.stepwise.harness.ModelSources;
+import dev.stepwise.harness.Plan;
+import dev.stepwise.harness.PlanCheck;
+import dev.stepwise.harness.PlanReader;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.OnnxSessions;
+import dev.stepwise.onnx.metrics.FeatureStats;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,14 +42,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code stepwise bench}: timings of whole runs (not run by the tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Benchmarks of whole runs.", subcommands = BenchCommand.Generate.class)
+        description = "Benchmarks of whole runs.", subcommands = {BenchCommand.Generate.class, BenchCommand.Compare.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a benchmark: generate");
+        throw new ParameterException(spec.commandLine(), "give a benchmark: generate or compare");
     }
 
     /**
@@ -143,6 +164,172 @@ final class BenchCommand implements Runnable {
                 end = System.nanoTime();
             } while (end - start < seconds * 1e9);
             return new Timing((end - start) / 1e9 / runs, network.nanos() / 1e9 / runs);
+        }
+    }
+
+    /**
+     * {@code stepwise bench compare}: the comparison harness's own cost next to the model's. Runs a small plan on
+     * an image model into a temporary folder (deleted afterwards) and splits each cell's wall time into the
+     * model, the sampler around it, and the harness around the sampling (metrics, PNG, npy and JSON writes);
+     * plus the one-off costs: opening the model, the reference solves, writing the report.
+     */
+    @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Time the harness of 'compare' against the model: per cell the model time, the sampler's time "
+                    + "outside the model and the harness's time outside sampling; the reference solves and the report.",
+            footer = {"", "The plan: samplers euler, dpmpp_2m, euler_ancestral; scheduler karras; steps 10, 20; cfg 3; "
+                    + "prompts sneaker, dress; seeds 1..N."})
+    static final class Compare implements Callable<Integer> {
+        static final List<String> SAMPLERS = List.of("euler", "dpmpp_2m", "euler_ancestral");
+        static final List<String> PROMPTS = List.of("sneaker", "dress");
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", paramLabel = "NAME|DIR", defaultValue = "fashion-eps",
+                description = "Image model name under models/ or a model folder. Default: ${DEFAULT-VALUE}.")
+        String model;
+
+        @Option(names = "--seeds", paramLabel = "N", defaultValue = "8",
+                description = "Seeds 1..N per prompt and configuration (>= 1). Default: ${DEFAULT-VALUE}.")
+        int seeds;
+
+        @Option(names = "--reference", paramLabel = "SAMPLER/SCHEDULER/STEPS|none",
+                description = "The converged reference solve. Default: heun/karras/100.")
+        String reference;
+
+        @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+                description = "Cells run at once (0 = one per core); above 1 the cells' times disturb each other. "
+                        + "Default: ${DEFAULT-VALUE}.")
+        int parallel;
+
+        @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu or cuda. Default: ${DEFAULT-VALUE}.")
+        String device;
+
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+                description = "ONNX Runtime intra-op threads (0 = automatic). Default: ${DEFAULT-VALUE}.")
+        int threads;
+
+        @Override
+        public Integer call() throws IOException {
+            if (seeds < 1) {
+                throw new UsageException("--seeds " + seeds + " is not allowed; give a seed count >= 1");
+            }
+            if (parallel < 0) {
+                throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
+            }
+            if (ModelSources.isMixture(model)) {
+                throw new UsageException("--model '" + model + "' is a mixture; this benchmark needs an image model");
+            }
+            int workers = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
+            OnnxOptions options = CompareCommand.onnxOptions(device, threads, workers);
+            Plan plan = plan();
+            Path home = ModelFolders.home();
+            List<Cell> cells = PlanCheck.check(plan, home);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "model %s, %d cells (%s x karras x steps 10,20 x cfg 3 x %s x seeds 1-%d), %d at once, "
+                            + "device %s, %d cores%n", plan.model(), cells.size(), String.join(",", SAMPLERS),
+                    String.join(",", PROMPTS), seeds, workers, device, Runtime.getRuntime().availableProcessors());
+            out.flush();
+
+            Path dir = Files.createTempDirectory("stepwise-bench-compare");
+            try {
+                long t0 = System.nanoTime();
+                List<CellResult> results;
+                FeatureStats realStats;
+                double openSeconds, runSeconds;
+                try (ModelSource source = ModelSources.open(plan, home, options)) {
+                    long t1 = System.nanoTime();
+                    openSeconds = (t1 - t0) / 1e9;
+                    results = Comparison.run(plan, cells, source, dir, null);
+                    runSeconds = (System.nanoTime() - t1) / 1e9;
+                    realStats = source instanceof ImageSource image ? image.referenceStats() : null;
+                }
+                Map<String, Double> stages = new LinkedHashMap<>();
+                CompareCommand.writeReport(plan, cells, results, realStats, null, null, dir, stages);
+                print(out, results, workers, openSeconds, runSeconds, stages);
+            } finally {
+                deleteTree(dir);
+            }
+            return 0;
+        }
+
+        /** The benchmark's plan, read by the plan reader like any other. */
+        private Plan plan() {
+            ObjectMapper json = new ObjectMapper();
+            ObjectNode p = json.createObjectNode();
+            p.put("name", "bench compare");
+            p.put("model", model);
+            SAMPLERS.forEach(p.putArray("samplers")::add);
+            p.putArray("schedulers").add("karras");
+            p.putArray("steps").add(10).add(20);
+            p.put("cfg", 3);
+            PROMPTS.forEach(p.putArray("prompts")::add);
+            p.put("seeds", "1-" + seeds);
+            p.put("parallel", parallel);
+            if (reference != null) {
+                p.set("reference", CompareCommand.reference(reference));
+            }
+            try {
+                return PlanReader.parse(json.writeValueAsBytes(p), false, "bench compare", Path.of("").toAbsolutePath());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("cannot encode the benchmark plan", e);
+            }
+        }
+
+        private static void print(PrintWriter out, List<CellResult> results, int workers, double openSeconds,
+                                  double runSeconds, Map<String, Double> stages) {
+            out.printf("%-16s %6s %10s %12s %12s %14s %9s%n", "sampler", "cells", "model ms", "sampler ms", "harness ms",
+                    "(median ms)", "harness");
+            double cellSum = 0;
+            for (String s : SAMPLERS) {
+                row(out, s, results.stream().filter(r -> r.cell().config().sampler().name().equals(s)).toList());
+            }
+            row(out, "all", results);
+            for (CellResult r : results) {
+                cellSum += r.cellSeconds();
+            }
+            out.printf(Locale.ROOT, "(per cell, means: model = inside the network; sampler = sampling outside the network; "
+                    + "harness = the cell outside sampling: metrics, PNG, npy, JSON, its median in brackets (the first "
+                    + "cells, all euler, pay the JIT warm-up); the harness's share of the mean cell time)%n");
+            out.printf(Locale.ROOT, "opening the model: %.2f s%n", openSeconds);
+            if (workers == 1) {
+                out.printf(Locale.ROOT, "reference solves (one-off, untimed in the cells): %.2f s (the run's %.2f s minus the "
+                        + "cells' %.2f s)%n", runSeconds - cellSum, runSeconds, cellSum);
+            } else {
+                out.printf(Locale.ROOT, "run: %.2f s wall, cells %.2f s in all (cells overlapped, so the reference solves' time "
+                        + "is not their difference; use --parallel 1)%n", runSeconds, cellSum);
+            }
+            double report = stages.values().stream().mapToDouble(Double::doubleValue).sum();
+            StringBuilder parts = new StringBuilder();
+            stages.forEach((k, v) -> parts.append(parts.isEmpty() ? "" : ", ").append(k).append(' ')
+                    .append(String.format(Locale.ROOT, "%.2f s", v)));
+            out.printf(Locale.ROOT, "writing the report (one-off): %.2f s (%s)%n", report, parts);
+            out.flush();
+        }
+
+        private static void row(PrintWriter out, String label, List<CellResult> rs) {
+            List<CellResult> ok = rs.stream().filter(r -> !r.failed()).toList();
+            double model = 0, sampler = 0, harness = 0, cell = 0;
+            for (CellResult r : ok) {
+                model += r.networkSeconds();
+                sampler += r.seconds() - r.networkSeconds();
+                harness += r.cellSeconds() - r.seconds();
+                cell += r.cellSeconds();
+            }
+            int n = ok.size();
+            double[] sorted = ok.stream().mapToDouble(r -> r.cellSeconds() - r.seconds()).sorted().toArray();
+            double median = n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            out.printf(Locale.ROOT, "%-16s %6d %10.2f %12.2f %12.2f %14.2f %8.1f%%%s%n", label, n, 1000 * model / n,
+                    1000 * sampler / n, 1000 * harness / n, 1000 * median, 100 * harness / cell,
+                    ok.size() == rs.size() ? "" : "  (" + (rs.size() - ok.size()) + " failed, left out)");
+        }
+
+        private static void deleteTree(Path dir) throws IOException {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

@@ -26,12 +26,15 @@ import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
 import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.OnnxSessions;
+import dev.stepwise.onnx.metrics.FeatureStats;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -147,6 +150,44 @@ final class CompareCommand implements Callable<Integer> {
         Plan plan = plan();
         Path home = ModelFolders.home();
         List<Cell> cells = PlanCheck.check(plan, home);
+        int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
+        OnnxOptions options = onnxOptions(device, threads, workers);
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
+        }
+        Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
+        Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
+        if (scores != null && !Files.isRegularFile(scores)) {
+            throw new UsageException("--scores '" + scores + "' does not exist");
+        }
+
+        Files.createDirectories(out);
+        List<CellResult> results;
+        FeatureStats realStats;
+        HumanScores human;
+        try (ModelSource source = ModelSources.open(plan, home, options)) {
+            try (CellProgress progress = new CellProgress(!noProgress)) {
+                results = Comparison.run(plan, cells, source, out, progress);
+            }
+            realStats = source instanceof ImageSource image ? image.referenceStats() : null;
+            human = list != null && Files.isRegularFile(scoresFile) ? ScoringSheet.read(scoresFile, plan, results, list) : null;
+        }
+        Summary summary = writeReport(plan, cells, results, realStats, human, list, out, new LinkedHashMap<>());
+        long failed = results.stream().filter(CellResult::failed).count();
+        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
+                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                out.resolve("summary.md"));
+        stdout.flush();
+        return 0;
+    }
+
+    /**
+     * ONNX Runtime options for {@code --device} and {@code --threads}: automatic threads are 1 per session when
+     * cells run in parallel (the workers already fill the cores).
+     *
+     * @param workers cells run at once
+     */
+    static OnnxOptions onnxOptions(String device, int threads, int workers) {
         OnnxOptions.Device d;
         try {
             d = OnnxOptions.Device.parse(device);
@@ -159,42 +200,45 @@ final class CompareCommand implements Callable<Integer> {
         if (threads < 0) {
             throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
-        }
-        Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
-        Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
-        if (scores != null && !Files.isRegularFile(scores)) {
-            throw new UsageException("--scores '" + scores + "' does not exist");
-        }
-        int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
-        OnnxOptions options = OnnxOptions.defaults().withThreads(threads > 0 ? threads : workers > 1 ? 1 : 0).withDevice(d);
+        return OnnxOptions.defaults().withThreads(threads > 0 ? threads : workers > 1 ? 1 : 0).withDevice(d);
+    }
 
-        Files.createDirectories(out);
-        List<CellResult> results;
-        Summary summary;
-        try (ModelSource source = ModelSources.open(plan, home, options)) {
-            try (CellProgress progress = new CellProgress(!noProgress)) {
-                results = Comparison.run(plan, cells, source, out, progress);
-            }
-            HumanScores human = list != null && Files.isRegularFile(scoresFile)
-                    ? ScoringSheet.read(scoresFile, plan, results, list) : null;
-            summary = Summaries.of(plan, cells, results, out,
-                    source instanceof ImageSource image ? image.referenceStats() : null, human);
+    /**
+     * Writes the report of a run into {@code out}: the summary, the scoring sheet (with a checklist), plots,
+     * grids and scatters, then the tables and pages (last, so that they link the figures). Shared with
+     * {@code bench compare}, which times it.
+     *
+     * @param realStats classifier features of real images (Fréchet distance), or null
+     * @param human     human scores from a filled-in sheet, or null
+     * @param checklist the plan's checklist, or null
+     * @param seconds   receives the wall time of each stage in order: summary, scoring sheet, charts, grids,
+     *                  scatters, report writer
+     */
+    static Summary writeReport(Plan plan, List<Cell> cells, List<CellResult> results, FeatureStats realStats,
+                               HumanScores human, Checklist checklist, Path out, Map<String, Double> seconds)
+            throws IOException {
+        long t = System.nanoTime();
+        Summary summary = Summaries.of(plan, cells, results, out, realStats, human);
+        t = lap(seconds, "summary", t);
+        if (checklist != null) {
+            ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, checklist);
         }
-        if (list != null) {
-            ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, list);
-        }
+        t = lap(seconds, "scoring sheet", t);
         Charts.write(summary, out.resolve("plots"));
+        t = lap(seconds, "charts", t);
         Grids.write(plan, results, out);
+        t = lap(seconds, "grids", t);
         Scatters.write(plan, results, out);
+        t = lap(seconds, "scatters", t);
         ReportWriter.write(summary, plan, results, out);
-        long failed = results.stream().filter(CellResult::failed).count();
-        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
-                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                out.resolve("summary.md"));
-        stdout.flush();
-        return 0;
+        lap(seconds, "report writer", t);
+        return summary;
+    }
+
+    private static long lap(Map<String, Double> seconds, String stage, long since) {
+        long now = System.nanoTime();
+        seconds.put(stage, (now - since) / 1e9);
+        return now;
     }
 
     /** The plan from the file, or from the flags. */
@@ -277,7 +321,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** "heun/karras/100" or "none". */
-    private static JsonNode reference(String spec) {
+    static JsonNode reference(String spec) {
         if (spec.strip().equalsIgnoreCase("none")) {
             return JSON.getNodeFactory().booleanNode(false);
         }
