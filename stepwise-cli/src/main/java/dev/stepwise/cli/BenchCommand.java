@@ -245,7 +245,7 @@ final class BenchCommand implements Runnable {
                     realStats = source instanceof ImageSource image ? image.referenceStats() : null;
                 }
                 Map<String, Double> stages = new LinkedHashMap<>();
-                CompareCommand.writeReport(plan, cells, results, realStats, null, null, dir, stages);
+                CompareCommand.writeReport(plan, cells, results, realStats, List.of(), null, null, dir, stages);
                 print(out, results, workers, openSeconds, runSeconds, stages);
             } finally {
                 deleteTree(dir);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellMetrics;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.Charts;
 import dev.stepwise.harness.Checklist;
@@ -63,6 +64,8 @@ import picocli.CommandLine.Spec;
                 "      --prompt sneaker --prompt bag --seeds 1-4 --out reports/mine"})
 final class CompareCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Sets of exact samples that the analytic models' figures are read against. */
+    static final int BASELINE_SETS = 4;
 
     @Spec
     CommandSpec spec;
@@ -165,14 +168,16 @@ final class CompareCommand implements Callable<Integer> {
         List<CellResult> results;
         FeatureStats realStats;
         HumanScores human;
+        List<Summary.Baseline> baselines;
         try (ModelSource source = ModelSources.open(plan, home, options)) {
             try (CellProgress progress = new CellProgress(!noProgress)) {
                 results = Comparison.run(plan, cells, source, out, progress);
             }
             realStats = source instanceof ImageSource image ? image.referenceStats() : null;
+            baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
             human = list != null && Files.isRegularFile(scoresFile) ? ScoringSheet.read(scoresFile, plan, results, list) : null;
         }
-        Summary summary = writeReport(plan, cells, results, realStats, human, list, out, new LinkedHashMap<>());
+        Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
         long failed = results.stream().filter(CellResult::failed).count();
         stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
                 summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
@@ -215,10 +220,10 @@ final class CompareCommand implements Callable<Integer> {
      *                  scatters, report writer
      */
     static Summary writeReport(Plan plan, List<Cell> cells, List<CellResult> results, FeatureStats realStats,
-                               HumanScores human, Checklist checklist, Path out, Map<String, Double> seconds)
-            throws IOException {
+                               List<Summary.Baseline> baselines, HumanScores human, Checklist checklist, Path out,
+                               Map<String, Double> seconds) throws IOException {
         long t = System.nanoTime();
-        Summary summary = Summaries.of(plan, cells, results, out, realStats, human);
+        Summary summary = Summaries.of(plan, cells, results, out, realStats, human).withBaselines(baselines);
         t = lap(seconds, "summary", t);
         if (checklist != null) {
             ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, checklist);

@@ -3,6 +3,7 @@ package dev.stepwise.harness;
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.measure.SlicedWasserstein;
 import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.metrics.Classifier;
 import dev.stepwise.onnx.metrics.PromptAdherence;
@@ -114,6 +115,74 @@ public final class CellMetrics {
             sum += d * d;
         }
         return Math.sqrt(sum / x.length);
+    }
+
+    /**
+     * What exact samples of each prompt's target score on this class's figures ({@link Summary.Baseline}):
+     * {@code sets} sets of {@code batch} rows, drawn with torch-compatible generators seeded 1..sets. Empty for
+     * image models, whose target has no exact sampler.
+     *
+     * @param texts the prompts as written, by prompt index (a text that appears twice is measured once)
+     */
+    public List<Summary.Baseline> baselines(List<String> texts, int batch, int sets) {
+        if (texts.size() != prompts.size()) {
+            throw new IllegalArgumentException(texts.size() + " prompt texts for " + prompts.size() + " prompts");
+        }
+        if (!(source instanceof MixtureSource m) || sets < 1) {
+            return List.of();
+        }
+        List<Summary.Baseline> out = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        int dim = m.mixture().dim();
+        for (int p = 0; p < prompts.size(); p++) {
+            if (seen.contains(texts.get(p))) {
+                continue;
+            }
+            seen.add(texts.get(p));
+            double[] w1 = new double[sets], nl = new double[sets];
+            for (int set = 0; set < sets; set++) {
+                double[][] rows = m.mixture().sample(batch, 0, prompts.get(p), new TorchGenerator(set + 1));
+                float[] x = new float[batch * dim];
+                for (int i = 0; i < batch; i++) {
+                    for (int j = 0; j < dim; j++) {
+                        x[i * dim + j] = (float) rows[i][j];
+                    }
+                }
+                Map<String, Double> f = measure(p, Tensor.wrap(x, batch, dim), null).metrics();
+                w1[set] = f.getOrDefault(CellResult.Metrics.SLICED_W1, Double.NaN);
+                nl[set] = f.getOrDefault(CellResult.Metrics.NLL, Double.NaN);
+            }
+            out.add(new Summary.Baseline(texts.get(p), batch, sets, mean(w1), std(w1), mean(nl), std(nl)));
+        }
+        return out;
+    }
+
+    /** The baselines of a plan's prompts on its model, {@code sets} sets of the plan's batch. */
+    public static List<Summary.Baseline> baselines(ModelSource source, Plan plan, int sets) {
+        if (!(source instanceof MixtureSource)) {
+            return List.of();
+        }
+        List<Conditioning> positives = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < plan.prompts().size(); i++) {
+            String text = plan.prompts().get(i).prompt();
+            positives.add(source.parse(text, plan.source() + ": prompts[" + i + "].prompt"));
+            texts.add(text);
+        }
+        return new CellMetrics(source, positives).baselines(texts, plan.batch(), sets);
+    }
+
+    private static double mean(double[] v) {
+        return Arrays.stream(v).average().orElse(Double.NaN);
+    }
+
+    /** Sample standard deviation; 0 for one value. */
+    private static double std(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double mu = mean(v);
+        return Math.sqrt(Arrays.stream(v).map(a -> (a - mu) * (a - mu)).sum() / (v.length - 1));
     }
 
     /**

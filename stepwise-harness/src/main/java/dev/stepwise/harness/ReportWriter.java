@@ -235,6 +235,19 @@ public final class ReportWriter {
             conv.add(m);
         }
         o.put("convergence", conv);
+        List<Map<String, Object>> base = new ArrayList<>();
+        for (Summary.Baseline b : s.baselines()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("prompt", b.prompt());
+            m.put("samples", b.samples());
+            m.put("sets", b.sets());
+            m.put("sliced_w1", finite(b.slicedW1()));
+            m.put("sliced_w1_std", finite(b.w1Std()));
+            m.put("nll", finite(b.nll()));
+            m.put("nll_std", finite(b.nllStd()));
+            base.add(m);
+        }
+        o.put("exact_sample_baselines", base);
         return o;
     }
 
@@ -338,6 +351,9 @@ public final class ReportWriter {
         if (!reference.isEmpty()) {
             page.add(new Para(reference));
         }
+        if (!s.baselines().isEmpty()) {
+            page.add(new Para(baselineNote(s.baselines())));
+        }
 
         page.add(new Heading(2, "Ranking"));
         page.add(new Para("Ranked by " + ranking.description + ". Times are the sampling wall time per image; the "
@@ -424,7 +440,8 @@ public final class ReportWriter {
                 + count(plan.stepAxis().size(), axis) + " × " + count(plan.cfg().size(), "cfg value") + "), each over "
                 + count(plan.prompts().size(), "prompt") + " × " + count(plan.seeds().size(), "seed")
                 + (batch > 1 ? " with " + batch + " samples per cell" : "") + ": " + count(cells, "cell") + ", "
-                + finished + " finished" + (failed > 0 ? " (" + failed + " failed)" : "") + ", " + count(images, "image")
+                + finished + " finished" + (failed > 0 ? " (" + failed + " failed)" : "") + ", "
+                + count(images, batch > 1 ? "sample" : "image")
                 + ".";
     }
 
@@ -538,6 +555,28 @@ public final class ReportWriter {
                     + " (largest), an upper bound on their own error.";
         }
         return text;
+    }
+
+    /** "Exact samples of the target score ...": the floor a sampler's figures are read against. */
+    private static String baselineNote(List<Summary.Baseline> baselines) {
+        Summary.Baseline first = baselines.get(0);
+        StringBuilder b = new StringBuilder("Exact samples of the target (" + count(first.sets(), "set") + " of "
+                + first.samples() + ") score");
+        for (int i = 0; i < baselines.size(); i++) {
+            Summary.Baseline x = baselines.get(i);
+            b.append(i == 0 ? " " : "; ").append("prompt \"").append(x.prompt()).append("\": ");
+            List<String> parts = new ArrayList<>();
+            if (!Double.isNaN(x.slicedW1())) {
+                parts.add("sliced W1 " + Format.number(x.slicedW1()) + " ± " + Format.number(x.w1Std()));
+            }
+            if (!Double.isNaN(x.nll())) {
+                parts.add("NLL " + Format.number(x.nll()) + " ± " + Format.number(x.nllStd()));
+            }
+            b.append(parts.isEmpty() ? Format.NONE : String.join(", ", parts));
+        }
+        return b.append(". A sampler at the sliced W1 floor is as close as its sample size can show; an NLL below the "
+                + "exact samples' means samples crowded into high-density regions (too little spread), not a better "
+                + "sampler.").toString();
     }
 
     /** One table per scheduler x cfg: rows = samplers in plan order, a column group per step-axis value. */

@@ -12,12 +12,42 @@ import java.util.List;
  * @param dropSlowest images left out of the normalized time
  * @param rows        in plan order (samplers, then schedulers, then step axis, then cfg)
  * @param convergence in plan order
+ * @param baselines   analytic models: what exact samples of the target score, per prompt (empty otherwise)
  */
-public record Summary(String title, String model, int dropSlowest, List<Row> rows, List<Convergence> convergence) {
+public record Summary(String title, String model, int dropSlowest, List<Row> rows, List<Convergence> convergence,
+                      List<Baseline> baselines) {
 
     public Summary {
         rows = List.copyOf(rows);
         convergence = List.copyOf(convergence);
+        baselines = List.copyOf(baselines);
+    }
+
+    /** A summary without baselines. */
+    public Summary(String title, String model, int dropSlowest, List<Row> rows, List<Convergence> convergence) {
+        this(title, model, dropSlowest, rows, convergence, List.of());
+    }
+
+    /** This summary with the given baselines. */
+    public Summary withBaselines(List<Baseline> b) {
+        return new Summary(title, model, dropSlowest, rows, convergence, b);
+    }
+
+    /**
+     * What exact samples of an analytic target score on the per-cell quality figures, so that a sampler's figures
+     * can be read against them: the sliced W1 of exact samples is not 0 but their own sampling noise, and a
+     * sampler's NLL below the exact samples' means samples crowded into high-density regions, not a better sampler.
+     *
+     * @param prompt   the prompt as written ("" = unconditional)
+     * @param samples  rows per set (the plan's batch)
+     * @param sets     independent sets drawn
+     * @param slicedW1 mean sliced W1 of the sets (NaN when the figure does not apply)
+     * @param w1Std    its standard deviation over the sets
+     * @param nll      mean NLL of the sets (NaN when it does not apply)
+     * @param nllStd   its standard deviation over the sets
+     */
+    public record Baseline(String prompt, int samples, int sets, double slicedW1, double w1Std, double nll,
+                           double nllStd) {
     }
 
     /**
