@@ -21,7 +21,6 @@ import dev.stepwise.harness.PlanReader;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
-import dev.stepwise.onnx.OnnxSessions;
 import dev.stepwise.onnx.metrics.FeatureStats;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,6 +34,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -84,12 +84,8 @@ final class BenchCommand implements Runnable {
                 description = "Measured time per configuration, after one warm-up run (> 0). Default: ${DEFAULT-VALUE}.")
         double seconds;
 
-        @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu or cuda. Default: ${DEFAULT-VALUE}.")
-        String device;
-
-        @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-                description = "ONNX Runtime intra-op threads (0 = automatic). Default: ${DEFAULT-VALUE}.")
-        int threads;
+        @Mixin
+        DeviceOptions onnx = new DeviceOptions();
 
         @Override
         public Integer call() {
@@ -97,23 +93,16 @@ final class BenchCommand implements Runnable {
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new UsageException("--seconds " + seconds + " is not allowed; give a time > 0");
             }
-            if (threads < 0) {
-                throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
-            }
-            OnnxOptions.Device d = OnnxOptions.Device.parse(device);
-            if (d == OnnxOptions.Device.CUDA && !OnnxSessions.cudaAvailable()) {
-                throw new UsageException("--device cuda: " + OnnxSessions.CUDA_UNAVAILABLE);
-            }
+            OnnxOptions options = onnx.options(1);
             PrintWriter out = spec.commandLine().getOut();
-            try (ImageModel image = ImageModel.load(ModelFolders.resolve(model),
-                    OnnxOptions.defaults().withThreads(threads).withDevice(d))) {
+            try (ImageModel image = ImageModel.load(ModelFolders.resolve(model), options)) {
                 ModelConfig c = image.config();
                 TimedNetwork network = new TimedNetwork(image.network());
                 Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
                 Conditioning positive = image.prompt(prompt);
                 out.printf(Locale.ROOT, "model %s, %s/%s, %d steps, prompt \"%s\", device %s, intra-op threads %s, %d cores, "
-                                + "%.1f s per row%n", c.name(), sampler, scheduler, steps, prompt, d.id(),
-                        threads == 0 ? "auto" : Integer.toString(threads), Runtime.getRuntime().availableProcessors(), seconds);
+                                + "%.1f s per row%n", c.name(), sampler, scheduler, steps, prompt,
+                        options.device().id(), onnx.threadsText(), Runtime.getRuntime().availableProcessors(), seconds);
                 out.printf("%-4s %-6s %-10s %-10s %-9s %-12s %s%n", "cfg", "batch", "cond+unc", "images/s", "ms/image",
                         "net ms/run", "outside network");
                 double[][] perRun = new double[2][2];
@@ -202,12 +191,8 @@ final class BenchCommand implements Runnable {
                         + "Default: ${DEFAULT-VALUE}.")
         int parallel;
 
-        @Option(names = "--device", paramLabel = "D", defaultValue = "cpu", description = "cpu or cuda. Default: ${DEFAULT-VALUE}.")
-        String device;
-
-        @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-                description = "ONNX Runtime intra-op threads (0 = automatic). Default: ${DEFAULT-VALUE}.")
-        int threads;
+        @Mixin
+        DeviceOptions onnx = new DeviceOptions();
 
         @Override
         public Integer call() throws IOException {
@@ -221,14 +206,14 @@ final class BenchCommand implements Runnable {
                 throw new UsageException("--model '" + model + "' is a mixture; this benchmark needs an image model");
             }
             int workers = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
-            OnnxOptions options = CompareCommand.onnxOptions(device, threads, workers);
+            OnnxOptions options = onnx.options(workers);
             Plan plan = plan();
             Path home = ModelFolders.home();
             List<Cell> cells = PlanCheck.check(plan, home);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "model %s, %d cells (%s x karras x steps 10,20 x cfg 3 x %s x seeds 1-%d), %d at once, "
                             + "device %s, %d cores%n", plan.model(), cells.size(), String.join(",", SAMPLERS),
-                    String.join(",", PROMPTS), seeds, workers, device, Runtime.getRuntime().availableProcessors());
+                    String.join(",", PROMPTS), seeds, workers, onnx.device, Runtime.getRuntime().availableProcessors());
             out.flush();
 
             Path dir = Files.createTempDirectory("stepwise-bench-compare");

@@ -26,7 +26,6 @@ import dev.stepwise.harness.ScoringSheet;
 import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
 import dev.stepwise.onnx.OnnxOptions;
-import dev.stepwise.onnx.OnnxSessions;
 import dev.stepwise.onnx.metrics.FeatureStats;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -38,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -135,14 +135,8 @@ final class CompareCommand implements Callable<Integer> {
             description = "A filled-in scoring sheet. Default: REPORT/scores.csv when it exists.")
     Path scores;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
-            description = "Where image models run: cpu, or cuda (needs a build with -Pcuda). Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "ONNX Runtime intra-op threads per session (0 = automatic: 1 when cells run in parallel). "
-                    + "Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @Mixin
+    DeviceOptions onnx = new DeviceOptions();
 
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
     boolean noProgress;
@@ -154,7 +148,7 @@ final class CompareCommand implements Callable<Integer> {
         Path home = ModelFolders.home();
         List<Cell> cells = PlanCheck.check(plan, home);
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
-        OnnxOptions options = onnxOptions(device, threads, workers);
+        OnnxOptions options = onnx.options(workers);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
         }
@@ -184,28 +178,6 @@ final class CompareCommand implements Callable<Integer> {
                 out.resolve("summary.md"));
         stdout.flush();
         return 0;
-    }
-
-    /**
-     * ONNX Runtime options for {@code --device} and {@code --threads}: automatic threads are 1 per session when
-     * cells run in parallel (the workers already fill the cores).
-     *
-     * @param workers cells run at once
-     */
-    static OnnxOptions onnxOptions(String device, int threads, int workers) {
-        OnnxOptions.Device d;
-        try {
-            d = OnnxOptions.Device.parse(device);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--device: " + e.getMessage());
-        }
-        if (d == OnnxOptions.Device.CUDA && !OnnxSessions.cudaAvailable()) {
-            throw new UsageException("--device cuda: " + OnnxSessions.CUDA_UNAVAILABLE);
-        }
-        if (threads < 0) {
-            throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
-        }
-        return OnnxOptions.defaults().withThreads(threads > 0 ? threads : workers > 1 ? 1 : 0).withDevice(d);
     }
 
     /**

@@ -15,7 +15,6 @@ import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
-import dev.stepwise.onnx.OnnxSessions;
 import dev.stepwise.onnx.Prompts;
 import dev.stepwise.onnx.image.Filter;
 import dev.stepwise.onnx.image.GridWriter;
@@ -104,13 +103,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Upscaling filter: nearest, bilinear or lanczos. Default: ${DEFAULT-VALUE}.")
     String filter;
 
-    @Option(names = "--device", paramLabel = "D", defaultValue = "cpu",
-            description = "Where the network runs: cpu, or cuda (needs a build with -Pcuda). Default: ${DEFAULT-VALUE}.")
-    String device;
-
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "ONNX Runtime intra-op threads (0 = one per physical core). Default: ${DEFAULT-VALUE}.")
-    int threads;
+    @Mixin
+    DeviceOptions onnx = new DeviceOptions();
 
     @Option(names = "-P", paramLabel = "NAME=VALUE",
             description = "Sampler parameter, repeatable (e.g. -P eta=0.5); see 'stepwise list samplers'.")
@@ -210,20 +204,16 @@ final class GenerateCommand implements Callable<Integer> {
         if (columns < 0) {
             throw new UsageException("--columns " + columns + " is not allowed; columns must be >= 0 (0 = automatic)");
         }
-        if (threads < 0) {
-            throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
-        }
         if (each && batch == 1) {
             throw new UsageException("--each needs --batch N with N > 1 (a single image is written to --out)");
         }
         Filter f;
-        OnnxOptions.Device d;
         try {
             f = Filter.parse(filter);
-            d = OnnxOptions.Device.parse(device);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + (e.getMessage().contains("filter") ? "filter" : "device") + ": " + e.getMessage());
+            throw new UsageException("--filter: " + e.getMessage());
         }
+        OnnxOptions options = onnx.options(1);
         SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
         SchedulerInfo sched = Schedulers.get(sampling.scheduler);
@@ -239,10 +229,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Conditioning positive = parse("--prompt", prompt, config);
         Conditioning neg = negative.isBlank() ? Conditioning.NONE : parse("--negative", negative, config);
-        if (d == OnnxOptions.Device.CUDA && !OnnxSessions.cudaAvailable()) {
-            throw new UsageException("--device cuda: " + OnnxSessions.CUDA_UNAVAILABLE);
-        }
-        return new Plan(dir, config, info, sched, positive, neg, f, OnnxOptions.defaults().withThreads(threads).withDevice(d));
+        return new Plan(dir, config, info, sched, positive, neg, f, options);
     }
 
     private static Conditioning parse(String option, String text, ModelConfig config) {

@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.onnx.image.GridWriter;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -183,17 +184,17 @@ public final class XyGrid {
             g.setFont(TITLE_FONT);
             FontMetrics fm = g.getFontMetrics();
             for (int i = 0; i < title.size(); i++) {
-                g.drawString(fit(title.get(i), fm, MAX_TITLE_WIDTH), PAD, PAD + i * fm.getHeight() + fm.getAscent());
+                g.drawString(GridWriter.fit(title.get(i), fm, MAX_TITLE_WIDTH), PAD, PAD + i * fm.getHeight() + fm.getAscent());
             }
             g.setFont(LABEL_FONT);
             fm = g.getFontMetrics();
             for (int c = 0; c < l.columns(); c++) {
-                String s = fit(columnLabels.get(c), fm, l.columnWidth());
+                String s = GridWriter.fit(columnLabels.get(c), fm, l.columnWidth());
                 int left = l.rowHeaderWidth() + PAD + c * (l.columnWidth() + PAD);
                 g.drawString(s, left + (l.columnWidth() - fm.stringWidth(s)) / 2, l.titleHeight() + fm.getAscent());
             }
             for (int r = 0; r < l.rows(); r++) {
-                String s = fit(rowLabels.get(r), fm, l.rowHeaderWidth() - 2 * PAD);
+                String s = GridWriter.fit(rowLabels.get(r), fm, l.rowHeaderWidth() - 2 * PAD);
                 // Right-aligned next to its row, vertically centred on the tile.
                 int baseline = l.y(r) + (l.tileHeight() - fm.getHeight()) / 2 + fm.getAscent();
                 g.drawString(s, l.rowHeaderWidth() - PAD - fm.stringWidth(s), baseline);
@@ -220,19 +221,7 @@ public final class XyGrid {
         g.setColor(new Color(GREY, GREY, GREY));
         g.fillRect(x, y, w, h);
         g.setColor(Color.BLACK);
-        String s = fit(t.note(), fm, w - 2);
+        String s = GridWriter.fit(t.note(), fm, w - 2);
         g.drawString(s, x + (w - fm.stringWidth(s)) / 2, y + (h - fm.getHeight()) / 2 + fm.getAscent());
-    }
-
-    /** Shortens text with an ellipsis until it fits the width. */
-    static String fit(String s, FontMetrics fm, int width) {
-        if (fm.stringWidth(s) <= width) {
-            return s;
-        }
-        String t = s;
-        while (!t.isEmpty() && fm.stringWidth(t + "\u2026") > width) {
-            t = t.substring(0, t.length() - 1);
-        }
-        return t + "\u2026";
     }
 }

@@ -100,8 +100,8 @@ public final class GridWriter {
         return grid;
     }
 
-    /** Shortens a label with an ellipsis until it fits the cell width. */
-    private static String fit(String s, FontMetrics fm, int width) {
+    /** Shortens a label with an ellipsis until it fits the width. */
+    public static String fit(String s, FontMetrics fm, int width) {
         if (fm.stringWidth(s) <= width) {
             return s;
         }
