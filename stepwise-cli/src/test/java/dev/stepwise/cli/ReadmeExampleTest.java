@@ -9,7 +9,21 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellResult;
+import dev.stepwise.harness.Comparison;
+import dev.stepwise.harness.ModelFolders;
+import dev.stepwise.harness.ModelSource;
+import dev.stepwise.harness.ModelSources;
+import dev.stepwise.harness.Plan;
+import dev.stepwise.harness.PlanCheck;
+import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.ReportWriter;
+import dev.stepwise.harness.Summaries;
+import dev.stepwise.harness.Summary;
+import dev.stepwise.onnx.OnnxOptions;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,18 +55,51 @@ class ReadmeExampleTest {
         assertEquals(20, result.calls().uncondPasses(), "cfg 1.5 runs the unconditional branch too");
     }
 
-    /** README.md's java block is exactly the code between the markers above (the tests run in stepwise-cli/). */
+    @Test
+    void readmeHarnessExample() throws IOException {
+        // README harness example begins
+        Plan plan = PlanReader.parse("""
+                model: gmm:builtin
+                samplers: [euler, heun, dpmpp_2m]
+                schedulers: [karras]
+                nfe: [10, 20]
+                seeds: 1-2
+                batch: 1024
+                """.getBytes(StandardCharsets.UTF_8), true, "my plan", Path.of(""));
+        List<Cell> cells = PlanCheck.check(plan, ModelFolders.home());   // a PlanException before anything runs
+        Path report = Path.of("target", "ring-report");
+        Summary summary;
+        try (ModelSource model = ModelSources.open(plan, ModelFolders.home(), OnnxOptions.defaults())) {
+            List<CellResult> results = Comparison.run(plan, cells, model, report, Comparison.Listener.NONE);
+            summary = Summaries.of(plan, cells, results, report, null, null);
+            ReportWriter.write(summary, plan, results, report);   // summary.md, index.html, CSV, JSON
+        }
+        summary.rows().forEach(r -> System.out.println(r.config().label() + ": sliced W1 " + r.slicedW1()));
+        // README harness example ends
+
+        assertEquals(12, cells.size());
+        assertTrue(Files.isRegularFile(report.resolve("summary.md")));
+        // At 20 model calls the second-order multistep sampler is closer to the converged ODE solution than euler.
+        double euler = summary.rows().get(1).referenceDistance(), dpmpp2m = summary.rows().get(5).referenceDistance();
+        assertEquals("euler", summary.rows().get(1).config().sampler().name());
+        assertEquals("dpmpp_2m", summary.rows().get(5).config().sampler().name());
+        assertTrue(dpmpp2m < 0.5 * euler, "dpmpp_2m " + dpmpp2m + " vs euler " + euler);
+    }
+
+    /** README.md's java blocks are exactly the code between the markers above (the tests run in stepwise-cli/). */
     @Test
     void readmeShowsThisCode() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(readme);
-        assertTrue(block.find(), "README.md has a ```java block");
         String source = Files.readString(Path.of("src/test/java/dev/stepwise/cli/ReadmeExampleTest.java"));
-        Matcher marked = Pattern.compile("// README example begins\n(.*?)\n\s*// README example ends", Pattern.DOTALL)
-                .matcher(source);
-        assertTrue(marked.find());
-        String code = marked.group(1).lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                .collect(Collectors.joining("\n", "", "\n"));
-        assertEquals(code, block.group(1));
+        for (String name : List.of("example", "harness example")) {
+            assertTrue(block.find(), "README.md has a ```java block for the " + name);
+            Matcher marked = Pattern.compile("// README " + name + " begins\n(.*?)\n\s*// README " + name + " ends",
+                    Pattern.DOTALL).matcher(source);
+            assertTrue(marked.find());
+            String code = marked.group(1).lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
+                    .collect(Collectors.joining("\n", "", "\n"));
+            assertEquals(code, block.group(1), name);
+        }
     }
 }
