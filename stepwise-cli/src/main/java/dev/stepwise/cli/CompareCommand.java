@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stepwise.core.param.Parameter;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.harness.Cell;
 import dev.stepwise.harness.CellMetrics;
 import dev.stepwise.harness.CellResult;
@@ -31,11 +34,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -91,6 +96,15 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--schedulers", paramLabel = "A,B,..", split = ",", description = "Scheduler names, or 'all'. Default: karras.")
     List<String> schedulers;
+
+    @Option(names = "-P", paramLabel = "[SAMPLER:]NAME=VALUE",
+            description = "Sampler parameter, repeatable: -P eta=0.5 sets it for every listed sampler (each must have it), "
+                    + "-P euler_ancestral:eta=0.5 for one; see 'stepwise list samplers'.")
+    List<String> samplerParameters;
+
+    @Option(names = "-S", paramLabel = "[SCHEDULER:]NAME=VALUE",
+            description = "Scheduler parameter, repeatable, as -P: -S rho=5 or -S karras:rho=5.")
+    List<String> schedulerParameters;
 
     @Option(names = "--steps", paramLabel = "N,M,..", split = ",", description = "Step counts. Default: 10,20 (unless --nfe).")
     List<Integer> steps;
@@ -221,6 +235,7 @@ final class CompareCommand implements Callable<Integer> {
     /** The plan from the file, or from the flags. */
     private Plan plan() {
         boolean flags = name != null || model != null || samplers != null || schedulers != null || steps != null
+                || samplerParameters != null || schedulerParameters != null
                 || nfe != null || cfg != null || prompts != null || negatives != null || seeds != null || batch != null
                 || reference != null || dropSlowest != null || checklist != null;
         Plan p;
@@ -255,8 +270,10 @@ final class CompareCommand implements Callable<Integer> {
         ObjectNode plan = JSON.createObjectNode();
         plan.put("name", name != null ? name : "comparison");
         plan.put("model", m);
-        plan.set("samplers", names(samplers, List.of("euler", "dpmpp_2m")));
-        plan.set("schedulers", names(schedulers, List.of("karras")));
+        plan.set("samplers", entries("-P", samplers != null ? samplers : List.of("euler", "dpmpp_2m"), Samplers.names(),
+                name -> Samplers.get(name).parameters(), samplerParameters));
+        plan.set("schedulers", entries("-S", schedulers != null ? schedulers : List.of("karras"), Schedulers.names(),
+                name -> Schedulers.get(name).parameters(), schedulerParameters));
         ArrayNode axis = plan.putArray(nfe != null ? "nfe" : "steps");
         (nfe != null ? nfe : steps != null ? steps : List.of(10, 20)).forEach(axis::add);
         ArrayNode scales = plan.putArray("cfg");
@@ -289,10 +306,53 @@ final class CompareCommand implements Callable<Integer> {
         }
     }
 
-    private static ArrayNode names(List<String> given, List<String> defaults) {
+    /**
+     * The plan's sampler (or scheduler) entries for the listed names ("all" = the whole registry) with the -P (-S)
+     * parameters: NAME=VALUE goes to every listed entry, each of which must have it; OWNER:NAME=VALUE to that entry.
+     */
+    private static ArrayNode entries(String flag, List<String> listed, List<String> all,
+                                     Function<String, List<Parameter>> parametersOf, List<String> settings) {
+        List<String> names = new ArrayList<>();
+        for (String n : listed) {
+            if (n.strip().equals("all")) {
+                names.addAll(all);
+            } else {
+                names.add(n.strip());
+            }
+        }
+        Map<String, ObjectNode> params = new LinkedHashMap<>();
+        for (String setting : settings != null ? settings : List.<String>of()) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException(flag + " '" + setting + "' is not allowed; give NAME=VALUE or OWNER:NAME=VALUE");
+            }
+            String key = setting.substring(0, eq).strip(), value = setting.substring(eq + 1).strip();
+            int colon = key.indexOf(':');
+            String owner = colon < 0 ? null : key.substring(0, colon).strip(), name = key.substring(colon + 1).strip();
+            if (owner != null && !names.contains(owner)) {
+                throw new UsageException(flag + " " + setting + ": '" + owner + "' is not one of the listed " + String.join(", ", names));
+            }
+            for (String n : owner != null ? List.of(owner) : names) {
+                boolean has = !all.contains(n) || parametersOf.apply(n).stream().anyMatch(p -> p.name().equals(name));
+                if (!has) {
+                    throw new UsageException(flag + " " + setting + ": " + n + " has no parameter '" + name + "'; name the "
+                            + "one it is for, as " + flag + " OWNER:" + name + "=" + value);
+                }
+                ObjectNode p = params.computeIfAbsent(n, k -> JSON.createObjectNode());
+                try {
+                    p.put(name, Double.parseDouble(value));
+                } catch (NumberFormatException e) {
+                    p.put(name, value);
+                }
+            }
+        }
         ArrayNode a = JSON.createArrayNode();
-        for (String s : given != null ? given : defaults) {
-            a.add(s.strip());
+        for (String n : names) {
+            if (params.containsKey(n)) {
+                a.addObject().put("name", n).set("params", params.get(n));
+            } else {
+                a.add(n);
+            }
         }
         return a;
     }

@@ -99,6 +99,13 @@ class CompareCommandTest {
                 Arguments.of("bad --reference steps", null, List.of("--model", "gmm:builtin", "--reference",
                         "heun/karras/many"), "many"),
                 Arguments.of("unknown plan key", GOOD_PLAN + "colour: blue\n", List.of(), "colour"),
+                Arguments.of("-P for a sampler without the parameter", null, List.of("--model", "gmm:builtin", "--samplers",
+                        "euler,euler_ancestral", "-P", "eta=0.5"), "euler has no parameter 'eta'"),
+                Arguments.of("-P for a sampler not listed", null, List.of("--model", "gmm:builtin", "--samplers", "euler",
+                        "-P", "heun:s_churn=1"), "heun"),
+                Arguments.of("-P out of range", null, List.of("--model", "gmm:builtin", "--samplers", "euler_ancestral",
+                        "-P", "eta=-1"), "eta"),
+                Arguments.of("-S without =", null, List.of("--model", "gmm:builtin", "-S", "rho"), "rho"),
                 Arguments.of("prompt outside a mixture's labels", GOOD_PLAN.replace("[\"\", \"3\"]", "[\"\", \"8\"]"),
                         List.of(), "8"));
     }
@@ -178,6 +185,35 @@ class CompareCommandTest {
         assertEquals(1 + 16, flagsCsv.size());
         assertEquals(withoutTiming(flagsCsv), withoutTiming(fileCsv));
         assertTrue(flagsCsv.get(0).contains("sliced_w1"), "the mixture's exact distance is measured: " + flagsCsv.get(0));
+    }
+
+    @Test
+    void samplerAndSchedulerParametersFromFlagsMatchThePlanFile() throws IOException {
+        Path fromFlags = dir.resolve("flags"), fromFile = dir.resolve("file");
+        Cli.Result a = compare(fromFlags, "--name", "params", "--model", "gmm:builtin", "--samplers",
+                "euler_ancestral,dpmpp_2m_sde", "-P", "eta=0.5", "-P", "dpmpp_2m_sde:s_noise=0.9", "--schedulers", "karras",
+                "-S", "rho=5", "--steps", "4", "--seeds", "1", "--batch", "256", "--reference", "none");
+        Path plan = file("params.yaml", """
+                name: params
+                model: gmm:builtin
+                samplers:
+                  - {name: euler_ancestral, params: {eta: 0.5}}
+                  - {name: dpmpp_2m_sde, params: {eta: 0.5, s_noise: 0.9}}
+                schedulers: [{name: karras, params: {rho: 5}}]
+                steps: [4]
+                seeds: [1]
+                batch: 256
+                reference: false
+                """);
+        Cli.Result b = compare(fromFile, plan.toString());
+        assertEquals(0, a.code(), a.err());
+        assertEquals(0, b.code(), b.err());
+        List<List<String>> flagsCsv = csv(fromFlags.resolve("cells.csv"));
+        assertEquals(withoutTiming(flagsCsv), withoutTiming(csv(fromFile.resolve("cells.csv"))));
+        int sampler = flagsCsv.get(0).indexOf("sampler"), scheduler = flagsCsv.get(0).indexOf("scheduler");
+        assertEquals("euler_ancestral eta=0.5", flagsCsv.get(1).get(sampler));
+        assertEquals("dpmpp_2m_sde eta=0.5 s_noise=0.9", flagsCsv.get(2).get(sampler));
+        assertEquals("karras rho=5", flagsCsv.get(1).get(scheduler));
     }
 
     // ---------------------------------------------------------------- resumption

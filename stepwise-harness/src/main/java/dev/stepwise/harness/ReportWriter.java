@@ -485,7 +485,7 @@ public final class ReportWriter {
             header.add("change");
         }
         header.addAll(List.of("avg s/image", "normalized s/image (drop " + s.dropSlowest() + ")", "median",
-                "spread (p10–p90)"));
+                "spread (p10–p90)", "s/model call"));
         if (human) {
             header.addAll(List.of("average score", "total score"));
         }
@@ -521,7 +521,8 @@ public final class ReportWriter {
             }
             Summary.Timing t = r.time();
             row.addAll(List.of(Format.seconds(t.mean()), Format.seconds(t.normalized()), Format.seconds(t.median()),
-                    t.count() == 0 ? Format.NONE : Format.seconds(t.p10()) + "–" + Format.seconds(t.p90())));
+                    t.count() == 0 ? Format.NONE : Format.seconds(t.p10()) + "–" + Format.seconds(t.p90()),
+                    Format.seconds(r.secondsPerCall())));
             if (human) {
                 row.add(Format.averageScore(r.human()));
                 row.add(Format.totalScore(r.human()));
