@@ -65,8 +65,9 @@ import picocli.CommandLine.Spec;
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan (nothing run, nothing written).", "",
                 "Examples:",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
-                "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras --steps 5,10,20 --cfg 3 \\",
-                "      --prompt sneaker --prompt bag --seeds 1-4 --out reports/mine"})
+                "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras \\",
+                "      --steps 5,10,20 --cfg 3 --prompt sneaker --prompt bag --seeds 1-4 \\",
+                "      --out reports/mine"})
 final class CompareCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Sets of exact samples that the analytic models' figures are read against. */
@@ -90,11 +91,11 @@ final class CompareCommand implements Callable<Integer> {
             description = "Image model name under models/ or folder, or gmm:builtin / gmm:FILE.json. Default: fashion-eps.")
     String model;
 
-    @Option(names = "--samplers", paramLabel = "A,B,..", split = ",",
+    @Option(names = "--samplers", paramLabel = "NAME", split = ",", splitSynopsisLabel = ",",
             description = "Sampler names, or 'all' for the whole catalogue. Default: euler,dpmpp_2m.")
     List<String> samplers;
 
-    @Option(names = "--schedulers", paramLabel = "A,B,..", split = ",", description = "Scheduler names, or 'all'. Default: karras.")
+    @Option(names = "--schedulers", paramLabel = "NAME", split = ",", splitSynopsisLabel = ",", description = "Scheduler names, or 'all'. Default: karras.")
     List<String> schedulers;
 
     @Option(names = "-P", paramLabel = "[SAMPLER:]NAME=VALUE",
@@ -106,14 +107,14 @@ final class CompareCommand implements Callable<Integer> {
             description = "Scheduler parameter, repeatable, as -P: -S rho=5 or -S karras:rho=5.")
     List<String> schedulerParameters;
 
-    @Option(names = "--steps", paramLabel = "N,M,..", split = ",", description = "Step counts. Default: 10,20 (unless --nfe).")
+    @Option(names = "--steps", paramLabel = "N", split = ",", splitSynopsisLabel = ",", description = "Step counts. Default: 10,20 (unless --nfe).")
     List<Integer> steps;
 
-    @Option(names = "--nfe", paramLabel = "N,M,..", split = ",",
+    @Option(names = "--nfe", paramLabel = "N", split = ",", splitSynopsisLabel = ",",
             description = "NFE budgets instead of step counts: each sampler takes the most steps whose model calls fit.")
     List<Integer> nfe;
 
-    @Option(names = "--cfg", paramLabel = "X,Y,..", split = ",", description = "Guidance scales. Default: 3 for image models, 1 for mixtures.")
+    @Option(names = "--cfg", paramLabel = "X", split = ",", splitSynopsisLabel = ",", description = "Guidance scales. Default: 3 for image models, 1 for mixtures.")
     List<Double> cfg;
 
     @Option(names = "--prompt", paramLabel = "TEXT",
