@@ -54,10 +54,15 @@ public record Cell(Config config, int steps, int prompt, long seed) {
         return readable + "-" + sha256(key).substring(0, 12);
     }
 
-    /** SHA-256 of the text, in lowercase hex. */
+    /** SHA-256 of the text (UTF-8), in lowercase hex. */
     public static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** SHA-256 of the bytes, in lowercase hex. */
+    public static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }

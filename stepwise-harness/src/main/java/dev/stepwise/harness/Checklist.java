@@ -1,17 +1,13 @@
 package dev.stepwise.harness;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -82,22 +78,12 @@ public record Checklist(List<Item> items, String source) {
 
     /** Parses checklist text; {@code source} names it in messages. */
     public static Checklist parse(String text, boolean json, String source, Plan plan) {
-        ObjectMapper mapper = (json ? new ObjectMapper() : new ObjectMapper(new YAMLFactory()))
-                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        JsonNode root;
-        try {
-            root = mapper.readTree(text);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")";
-            throw new PlanException(source + " is not valid " + (json ? "JSON" : "YAML") + where + ": "
-                    + e.getOriginalMessage().lines().findFirst().orElse(""));
-        }
+        JsonNode root = PlanReader.tree(text.getBytes(StandardCharsets.UTF_8), !json, source);
         String shape = "expected {\"prompts\": [{\"prompt\": \"...\", \"criteria\": [\"...\", ...]}, ...]}";
         if (root == null || !root.isObject()) {
             throw new PlanException(source + ": " + shape);
         }
-        checkKeys(source, "", root, TOP_KEYS);
+        PlanReader.checkKeys(source, "", root, TOP_KEYS);
         JsonNode prompts = root.get("prompts");
         if (prompts == null || !prompts.isArray() || prompts.isEmpty()) {
             throw new PlanException(source + ": 'prompts' must be a non-empty list; " + shape);
@@ -112,7 +98,7 @@ public record Checklist(List<Item> items, String source) {
             if (!entry.isObject()) {
                 throw new PlanException(source + ": " + where + " must be an object {\"prompt\": ..., \"criteria\": [...]}");
             }
-            checkKeys(source, where + ".", entry, ITEM_KEYS);
+            PlanReader.checkKeys(source, where + ".", entry, ITEM_KEYS);
             JsonNode p = entry.get("prompt");
             if (p == null || !p.isTextual()) {
                 throw new PlanException(source + ": " + where + ".prompt must be the text of a plan prompt, got "
@@ -146,15 +132,5 @@ public record Checklist(List<Item> items, String source) {
             items.add(new Item(prompt, criteria));
         }
         return new Checklist(items, source);
-    }
-
-    private static void checkKeys(String source, String prefix, JsonNode node, List<String> allowed) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!allowed.contains(key)) {
-                throw new PlanException(source + ": unknown key '" + prefix + key + "'; allowed: "
-                        + String.join(", ", allowed));
-            }
-        }
     }
 }

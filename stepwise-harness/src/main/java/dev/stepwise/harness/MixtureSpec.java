@@ -1,10 +1,6 @@
 package dev.stepwise.harness;
 
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stepwise.core.analytic.GaussianMixture;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Reads a Gaussian-mixture spec:
@@ -30,10 +24,9 @@ public final class MixtureSpec {
     /** The built-in example mixture (also committed as examples/gmm-ring.json). */
     public static final String BUILT_IN = "gmm-ring.json";
 
-    private static final Set<String> TOP_KEYS = Set.of("dim", "components", "sigma_min", "sigma_max");
-    private static final Set<String> COMPONENT_KEYS = Set.of("weight", "mean", "std", "label");
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** The keys, in the order the spec format documents them (messages list them so). */
+    private static final List<String> TOP_KEYS = List.of("dim", "components", "sigma_min", "sigma_max");
+    private static final List<String> COMPONENT_KEYS = List.of("weight", "mean", "std", "label");
 
     private MixtureSpec() {
     }
@@ -73,21 +66,11 @@ public final class MixtureSpec {
 
     /** Parses spec text; {@code source} names it in error messages. */
     public static GaussianMixture parse(byte[] json, String source) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(json);
-        } catch (JsonParseException e) {
-            throw new PlanException(source + " is not valid JSON (line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + "): " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        } catch (JsonProcessingException e) {
-            throw new PlanException(source + " is not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
-        } catch (IOException e) {
-            throw new PlanException("cannot read " + source + ": " + e.getMessage());
-        }
+        JsonNode root = PlanReader.tree(json, false, source);
         if (root == null || !root.isObject()) {
             throw new PlanException(source + ": expected a JSON object {\"dim\": ..., \"components\": [...]}");
         }
-        checkKeys(source, "", root, TOP_KEYS);
+        PlanReader.checkKeys(source, "", root, TOP_KEYS);
         int dim = integer(source, "dim", required(source, "dim", root.get("dim")), 1);
         JsonNode comps = required(source, "components", root.get("components"));
         if (!comps.isArray() || comps.isEmpty()) {
@@ -113,7 +96,7 @@ public final class MixtureSpec {
         if (!c.isObject()) {
             throw new PlanException(source + ": " + where + " must be an object with weight, mean, std and optional label");
         }
-        checkKeys(source, where + ".", c, COMPONENT_KEYS);
+        PlanReader.checkKeys(source, where + ".", c, COMPONENT_KEYS);
         double weight = number(source, where + ".weight", required(source, where + ".weight", c.get("weight")));
         if (!(weight > 0)) {
             throw new PlanException(source + ": " + where + ".weight = " + weight + " is not allowed; a weight must be > 0");
@@ -135,22 +118,6 @@ public final class MixtureSpec {
         }
         Integer label = c.has("label") ? integer(source, where + ".label", c.get("label"), 0) : null;
         return new GaussianMixture.Component(weight, mean, std, label);
-    }
-
-    private static void checkKeys(String source, String prefix, JsonNode node, Set<String> allowed) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!allowed.contains(key)) {
-                throw new PlanException(source + ": unknown key '" + prefix + key + "'; allowed: "
-                        + String.join(", ", allowed.stream().sorted(MixtureSpec::keyOrder).toList()));
-            }
-        }
-    }
-
-    /** Keys listed in the order the spec format documents them. */
-    private static int keyOrder(String a, String b) {
-        List<String> order = List.of("dim", "components", "sigma_min", "sigma_max", "weight", "mean", "std", "label");
-        return Integer.compare(order.indexOf(a), order.indexOf(b));
     }
 
     private static JsonNode required(String source, String field, JsonNode value) {

@@ -6,9 +6,6 @@ import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Turns a plan's model value into the model it runs on: "gmm:builtin" (the built-in ring mixture),
@@ -79,7 +76,7 @@ public final class ModelSources {
         } catch (PlanException e) {
             throw new PlanException(where + ": " + e.getMessage());
         }
-        return new MixtureSource(name, mixture, name + "@" + sha256(bytes).substring(0, 16));
+        return new MixtureSource(name, mixture, name + "@" + Cell.sha256(bytes).substring(0, 16));
     }
 
     /** The image-model folder of a plan whose model is not a mixture. */
@@ -108,13 +105,5 @@ public final class ModelSources {
 
     private static String stem(String file) {
         return file.endsWith(".json") && file.length() > 5 ? file.substring(0, file.length() - 5) : file;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
-        }
     }
 }

@@ -100,9 +100,34 @@ public final class PlanReader {
      * @param baseDir the folder relative paths in the plan are resolved against (the plan file's folder)
      */
     public static Plan parse(byte[] text, boolean yaml, String source, Path baseDir) {
-        JsonNode root;
+        JsonNode root = tree(text, yaml, source);
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new PlanException(source + " is empty; a plan needs at least model, samplers, schedulers, steps and seeds");
+        }
+        return new Fields(source, baseDir).plan(root);
+    }
+
+    /**
+     * Refuses a key of {@code node} outside {@code allowed}, naming it with its path ({@code prefix} + key) and
+     * the allowed keys in their documented order. Plans, checklists and mixture specs check their keys alike.
+     */
+    static void checkKeys(String source, String prefix, JsonNode node, List<String> allowed) {
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!allowed.contains(key)) {
+                throw new PlanException(source + ": unknown key '" + prefix + key + "'; allowed: " + String.join(", ", allowed));
+            }
+        }
+    }
+
+    /**
+     * The JSON tree of a YAML or JSON text, with repeated keys refused (plans and checklists read alike).
+     *
+     * @throws PlanException naming {@code source}, the line and column, for text that does not parse
+     */
+    static JsonNode tree(byte[] text, boolean yaml, String source) {
         try {
-            root = (yaml ? YAML : JSON).readTree(text);
+            return (yaml ? YAML : JSON).readTree(text);
         } catch (JsonProcessingException e) {
             String at = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")";
@@ -111,10 +136,6 @@ public final class PlanReader {
         } catch (IOException e) {
             throw new PlanException("cannot read " + source + ": " + e.getMessage());
         }
-        if (root == null || root.isMissingNode() || root.isNull()) {
-            throw new PlanException(source + " is empty; a plan needs at least model, samplers, schedulers, steps and seeds");
-        }
-        return new Fields(source, baseDir).plan(root);
     }
 
     /**
@@ -445,12 +466,7 @@ public final class PlanReader {
         }
 
         private void checkKeys(String prefix, JsonNode node, List<String> allowed) {
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String key = it.next();
-                if (!allowed.contains(key)) {
-                    throw new PlanException(source + ": unknown key '" + prefix + key + "'; allowed: " + String.join(", ", allowed));
-                }
-            }
+            PlanReader.checkKeys(source, prefix, node, allowed);
         }
 
         private PlanException bad(String where, JsonNode value, String allowed) {

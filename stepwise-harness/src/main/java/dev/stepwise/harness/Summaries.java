@@ -191,7 +191,7 @@ public final class Summaries {
             if (r == null || r.failed() || r.samples().isEmpty() || p == null) {
                 continue;
             }
-            sum += rms(read(reportDir, r), read(reportDir, p));
+            sum += CellMetrics.rms(read(reportDir, r), read(reportDir, p));
             n++;
         }
         return n == 0 ? Double.NaN : sum / n;
@@ -205,21 +205,6 @@ public final class Summaries {
             throw new UncheckedIOException("cannot read the samples of cell " + r.id() + " (" + file + "): "
                     + e.getMessage(), e);
         }
-    }
-
-    private static double rms(Tensor a, Tensor b) {
-        if (!a.sameShape(b)) {
-            throw new IllegalStateException("samples differ in shape: " + Arrays.toString(a.shape()) + " and "
-                    + Arrays.toString(b.shape()));
-        }
-        float[] x = a.data();
-        float[] y = b.data();
-        double ss = 0;
-        for (int i = 0; i < x.length; i++) {
-            double d = (double) x[i] - y[i];
-            ss += d * d;
-        }
-        return Math.sqrt(ss / x.length);
     }
 
     /** Per sampler, scheduler and cfg (plan order): the slope of log(change) against log(NFE) over the step axis. */
