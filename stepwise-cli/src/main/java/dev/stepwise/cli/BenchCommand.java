@@ -18,6 +18,7 @@ import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.Summaries;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
@@ -302,8 +303,8 @@ final class BenchCommand implements Runnable {
                 cell += r.cellSeconds();
             }
             int n = ok.size();
-            double[] sorted = ok.stream().mapToDouble(r -> r.cellSeconds() - r.seconds()).sorted().toArray();
-            double median = n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            double median = Summaries.timing(ok.stream().mapToDouble(r -> r.cellSeconds() - r.seconds()).toArray(), 0)
+                    .median();
             out.printf(Locale.ROOT, "%-16s %6d %10.2f %12.2f %12.2f %14.2f %8.1f%%%s%n", label, n, 1000 * model / n,
                     1000 * sampler / n, 1000 * harness / n, 1000 * median, 100 * harness / cell,
                     ok.size() == rs.size() ? "" : "  (" + (rs.size() - ok.size()) + " failed, left out)");
