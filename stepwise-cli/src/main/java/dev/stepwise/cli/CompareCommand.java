@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,8 +81,9 @@ final class CompareCommand implements Callable<Integer> {
     Path planFile;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "compare-report",
-            description = "Report folder (created; a folder of an earlier run of the same plan is resumed). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "Report folder (created; a folder of an earlier run of the same plan is resumed; a"
+                    + " symbolic link to a folder is followed; a path that is not a folder is refused). Default:"
+                    + " ${DEFAULT-VALUE}.")
     Path out;
 
     @Option(names = "--name", paramLabel = "TEXT", description = "Report title. Default: \"comparison\".")
@@ -164,16 +166,14 @@ final class CompareCommand implements Callable<Integer> {
         List<Cell> cells = PlanCheck.check(plan, home);
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
         OnnxOptions options = onnx.options(workers);
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
-        }
+        Outputs.checkFolder("--out", out);
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
         Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
         if (scores != null && !Files.isRegularFile(scores)) {
             throw new UsageException("--scores '" + scores + "' does not exist");
         }
 
-        Files.createDirectories(out);
+        AtomicFiles.createFolder(out);
         List<CellResult> results;
         FeatureStats realStats;
         HumanScores human;

@@ -22,7 +22,6 @@ import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -85,7 +84,7 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Images to generate in one batch (1..1024); more than 1 writes a labelled grid. Default: ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", required = true, description = "Output PNG file.")
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", required = true, description = "Output PNG file." + Outputs.FILE_RULE)
     Path out;
 
     @Option(names = "--each", description = "With --batch N > 1, also write each image as OUT-1.png .. OUT-N.png.")
@@ -245,19 +244,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (!name.toLowerCase(Locale.ROOT).endsWith(".png") || name.length() <= 4) {
             throw new UsageException("--out '" + out + "' must name a .png file, such as sneaker.png");
         }
-        Path abs = out.toAbsolutePath();
-        if (Files.isDirectory(abs)) {
-            throw new UsageException("--out '" + out + "' is a folder; give a file name such as sneaker.png");
-        }
-        Path parent = abs.getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new UsageException("--out '" + out + "': the folder " + parent + " does not exist");
-        }
+        Outputs.checkFile("--out", out, "sneaker.png");
         if (each) {
             for (int i = 1; i <= batch; i++) {
-                if (Files.isDirectory(eachPath(abs, i))) {
-                    throw new UsageException("--each: '" + eachPath(out, i) + "' is a folder");
-                }
+                Outputs.checkFile("--each", eachPath(out, i), "sneaker.png");
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.io.Printable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -72,7 +73,7 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {
             String command = ex.getCommandLine().getCommandSpec().qualifiedName();
-            err.println(command + ": " + oneLine(ex.getMessage()) + " (see '" + command + " --help')");
+            err.println(command + ": " + oneLine(ex.getMessage(), true) + " (see '" + command + " --help')");
             err.flush();
             return USAGE;
         });
@@ -80,9 +81,11 @@ public final class Main implements Runnable {
             String command = commandLine.getCommandSpec().qualifiedName();
             int code;
             String message;
+            boolean ours = false;
             if (ex instanceof UsageException || ex instanceof IllegalArgumentException) {
                 code = USAGE;
                 message = ex.getMessage();
+                ours = true;
             } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
                 code = FAILURE;
                 message = ex.getMessage();
@@ -93,7 +96,7 @@ public final class Main implements Runnable {
                 code = FAILURE;
                 message = "internal error: " + ex + " (set STEPWISE_DEBUG=1 for the stack trace)";
             }
-            err.println(command + ": " + oneLine(message));
+            err.println(command + ": " + oneLine(message, ours));
             if (System.getenv("STEPWISE_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
@@ -109,11 +112,20 @@ public final class Main implements Runnable {
                 .collect(Collectors.joining(" "));
     }
 
-    /** The first line of a message, trimmed; "error" when there is none. */
-    static String oneLine(String message) {
+    /** The longest error line printed; longer ones (a 64 KB prompt quoted back) lose their middle. */
+    static final int MAX_MESSAGE = 2000;
+
+    /**
+     * A message as one printable line: control characters escaped, at most {@link #MAX_MESSAGE} characters, "error"
+     * when there is none. Our own messages ({@code whole}: bad input) are one line by construction, so a newline in
+     * them comes from the user's text and is escaped with the rest; a library's message (an IO or internal error)
+     * keeps its first line only, the rest being detail such as a parser's location.
+     */
+    static String oneLine(String message, boolean whole) {
         if (message == null || message.isBlank()) {
             return "error";
         }
-        return message.strip().lines().findFirst().orElse("error").strip();
+        String line = whole ? message.strip() : message.strip().lines().findFirst().orElse("error").strip();
+        return Printable.abbreviate(Printable.escape(line), MAX_MESSAGE);
     }
 }

@@ -55,7 +55,7 @@ final class MeasureCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "WHAT", description = "samplers")
     What what;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "Write the table here (atomically). Default: standard output.")
+    @Option(names = "--out", paramLabel = "FILE", description = "Write the table here. Default: standard output." + Outputs.FILE_RULE)
     Path out;
 
     @Option(names = "--format", paramLabel = "md|csv", defaultValue = "md", description = "Table format: md or csv. Default: ${DEFAULT-VALUE}.")
@@ -79,7 +79,7 @@ final class MeasureCommand implements Callable<Integer> {
             throw new UsageException("--threads " + threads + " is not allowed; threads must be at least 1");
         }
         if (out != null) {
-            SampleCommand.checkOutput("--out", out, format == Format.csv ? "samplers.csv" : "samplers.md");
+            Outputs.checkFile("--out", out, format == Format.csv ? "samplers.csv" : "samplers.md");
         }
         long start = System.nanoTime();
         boolean anyStochastic = selected.stream().anyMatch(SamplerInfo::stochastic);

@@ -1,6 +1,7 @@
 package dev.stepwise.cli;
 
 import dev.stepwise.core.io.AtomicFiles;
+import dev.stepwise.core.io.TextFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.stepwise.core.SampleRequest;
@@ -67,7 +68,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (>= 1). Default: ${DEFAULT-VALUE}.")
     int batch;
 
-    @Option(names = "--out", paramLabel = "FILE.npy", required = true, description = "Output .npy file; FILE.npy.json gets the parameters.")
+    @Option(names = "--out", paramLabel = "FILE.npy", required = true, description = "Output .npy file; FILE.npy.json gets the parameters." + Outputs.FILE_RULE)
     Path out;
 
     @Option(names = "--sigmas", paramLabel = "LIST|@FILE",
@@ -193,7 +194,8 @@ final class SampleCommand implements Callable<Integer> {
         int[] shape = Tensor.batchShape(batch, m.sampleShape());
         Tensor noiseTensor = initNoise == null ? null : readNoise(initNoise, shape);
 
-        checkOutput("--out", out, "samples.npy");
+        Outputs.checkFile("--out", out, "samples.npy");
+        Outputs.checkFile("--out's sidecar", sidecar(out), "samples.npy.json");   // the sidecar is written with it, never without
 
         SampleRequest.Builder b = sampling.request(m, info, samplerParameters, schedulerParameters)
                 .denoise(denoise).cfg(cfg).seed(seed).batch(batch)
@@ -243,7 +245,8 @@ final class SampleCommand implements Callable<Integer> {
             Path file = Path.of(value.substring(1));
             where = "--sigmas file '" + file + "'";
             try {
-                text = Files.readString(file, StandardCharsets.UTF_8);
+                text = TextFiles.decode(Files.readAllBytes(file), where, "a list of sigmas (numbers separated by"
+                        + " commas, spaces or newlines)");
             } catch (NoSuchFileException e) {
                 throw new UsageException(where + " does not exist");
             } catch (IOException e) {
@@ -272,18 +275,6 @@ final class SampleCommand implements Callable<Integer> {
                     + " but --batch and the model's dimension need " + Arrays.toString(shape));
         }
         return t;
-    }
-
-    /** An output file's folder must exist and the path must not be a folder; {@code example} names a good file. */
-    static void checkOutput(String option, Path out, String example) {
-        Path abs = out.toAbsolutePath();
-        if (Files.isDirectory(abs)) {
-            throw new UsageException(option + " '" + out + "' is a folder; give a file name such as " + example);
-        }
-        Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new UsageException(option + " '" + out + "': the folder " + dir + " does not exist");
-        }
     }
 
     private byte[] sidecarJson(Run run, SampleRequest request, SampleResult r) throws IOException {

@@ -45,7 +45,7 @@ public final class CellStore {
     /** The report folder {@code dir}, creating it and its sub-folders when missing. */
     public static CellStore open(Path dir) throws IOException {
         for (String sub : new String[] {CELLS, SAMPLES, IMAGES, REFERENCES}) {
-            Files.createDirectories(dir.resolve(sub));
+            AtomicFiles.createFolder(dir.resolve(sub));
         }
         return new CellStore(dir);
     }

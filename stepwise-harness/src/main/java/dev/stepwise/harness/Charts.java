@@ -12,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -126,7 +125,7 @@ public final class Charts {
         if (figures.isEmpty()) {
             return written;
         }
-        Files.createDirectories(plotsDir);
+        AtomicFiles.createFolder(plotsDir);
         for (Figure f : figures) {
             Map<Path, byte[]> files = new LinkedHashMap<>();
             files.put(plotsDir.resolve(f.name() + ".png"), png(f.chart()));

@@ -47,7 +47,7 @@ public final class Grids {
             return written;
         }
         Path dir = reportDir.resolve("grids");
-        Files.createDirectories(dir);
+        AtomicFiles.createFolder(dir);
         for (Sheet s : sheets) {
             Path path = dir.resolve(s.name() + ".png");
             AtomicFiles.write(path, PngWriter.encode(s.grid().render(), s.parameters()));

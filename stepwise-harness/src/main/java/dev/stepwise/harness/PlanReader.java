@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.core.io.TextFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,6 +127,11 @@ public final class PlanReader {
      * @throws PlanException naming {@code source}, the line and column, for text that does not parse
      */
     static JsonNode tree(byte[] text, boolean yaml, String source) {
+        try {
+            TextFiles.decode(text, source, yaml ? "YAML or JSON" : "JSON");   // a binary file: say so, not a parser's detail
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(e.getMessage());
+        }
         try {
             return (yaml ? YAML : JSON).readTree(text);
         } catch (JsonProcessingException e) {

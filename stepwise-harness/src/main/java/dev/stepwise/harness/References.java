@@ -171,7 +171,7 @@ public final class References {
         o.put("steps", spec.steps());
         o.put("half_steps", halfSteps);
         o.set("self_error", CellStore.number(CellMetrics.rms(full, half)));
-        Files.createDirectories(dir);
+        AtomicFiles.createFolder(dir);
         Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(npy, Npy.encode(full));
         files.put(json, CellStore.json(o));

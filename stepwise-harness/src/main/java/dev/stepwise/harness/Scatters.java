@@ -5,7 +5,6 @@ import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.tensor.Tensor;
 import java.awt.Color;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,7 +77,7 @@ public final class Scatters {
         double[] xRange = range(scatters.stream().map(Scatter::x).toList());
         double[] yRange = range(scatters.stream().map(Scatter::y).toList());
         Path dir = reportDir.resolve("plots");
-        Files.createDirectories(dir);
+        AtomicFiles.createFolder(dir);
         List<Path> written = new ArrayList<>();
         for (Scatter s : scatters) {
             Path path = dir.resolve(s.name() + ".png");

@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.core.io.TextFiles;
 import dev.stepwise.core.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,10 @@ public final class ScoringSheet {
         String source = filledSheet.toString();
         String text;
         try {
-            text = Files.readString(filledSheet);
+            text = TextFiles.decode(Files.readAllBytes(filledSheet), "scores '" + filledSheet + "'",
+                    "the report's scoring sheet, CSV with the columns " + String.join(",", COLUMNS));
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(e.getMessage());
         } catch (NoSuchFileException e) {
             throw new PlanException("scores '" + filledSheet + "' do not exist");
         } catch (IOException e) {

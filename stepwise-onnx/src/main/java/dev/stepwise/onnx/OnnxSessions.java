@@ -6,9 +6,11 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Opens ONNX Runtime sessions with {@link OnnxOptions}; shared by networks and classifiers. */
 public final class OnnxSessions {
@@ -21,8 +23,74 @@ public final class OnnxSessions {
     private OnnxSessions() {
     }
 
-    static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment();
+    /**
+     * The process's ONNX Runtime environment, created on first use. ONNX Runtime (1.29, Linux) walks the
+     * process's command line recursively while it creates its environment, a few hundred bytes of native stack
+     * per byte of {@code /proc/self/cmdline}: from about 4 KB of arguments on, a thread's default 1 MB stack
+     * overflows and the JVM dies with SIGSEGV, printing nothing. So the environment is created once, here, on a
+     * thread whose stack is sized from the command line's length; later calls get the same instance.
+     */
+    public static OrtEnvironment environment() {
+        OrtEnvironment env = environment;
+        if (env == null) {
+            synchronized (OnnxSessions.class) {
+                env = environment;
+                if (env == null) {
+                    env = createEnvironment();
+                    environment = env;
+                }
+            }
+        }
+        return env;
+    }
+
+    private static volatile OrtEnvironment environment;
+
+    /**
+     * Native stack for creating the environment: 16 MiB plus 512 bytes per byte of the command line (measured:
+     * a 100,000-byte argument needs between 16 and 32 MiB, so about 160 to 320 bytes per byte). Linux caps a
+     * command line at 2 MiB, hence at most about 1 GiB, reserved address space that is only touched as used.
+     */
+    static long environmentStackBytes(long commandLineBytes) {
+        return (16L << 20) + (commandLineBytes << 9);
+    }
+
+    private static OrtEnvironment createEnvironment() {
+        long cmdline;
+        try {
+            cmdline = Files.readAllBytes(Path.of("/proc/self/cmdline")).length;   // a proc file has no size: read it
+        } catch (IOException | RuntimeException e) {
+            cmdline = 256 << 10;   // not Linux: room for a 256 KB command line
+        }
+        AtomicReference<Object> made = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                made.set(OrtEnvironment.getEnvironment());
+            } catch (RuntimeException | Error e) {
+                made.set(e);
+            }
+        }, "onnxruntime-environment", environmentStackBytes(cmdline));
+        t.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;   // the environment is a process-wide singleton: finish making it
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Object r = made.get();
+        if (r instanceof OrtEnvironment env) {
+            return env;
+        }
+        if (r instanceof RuntimeException e) {
+            throw e;
+        }
+        throw (Error) r;
     }
 
     /** Whether the ONNX Runtime on the class path was built with the CUDA execution provider. */

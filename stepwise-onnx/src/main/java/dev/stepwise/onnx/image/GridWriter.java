@@ -105,11 +105,21 @@ public final class GridWriter {
         if (fm.stringWidth(s) <= width) {
             return s;
         }
-        String t = s;
-        while (!t.isEmpty() && fm.stringWidth(t + "\u2026") > width) {
-            t = t.substring(0, t.length() - 1);
+        // The longest prefix that fits with the ellipsis, by bisection: a label may be a 1 MB prompt, and cutting
+        // one character at a time would measure it a million times.
+        int lo = 0, hi = s.length();
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (fm.stringWidth(s.substring(0, mid) + "\u2026") <= width) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
         }
-        return t + "\u2026";
+        if (lo > 0 && Character.isHighSurrogate(s.charAt(lo - 1))) {
+            lo--;   // never split a character
+        }
+        return s.substring(0, lo) + "\u2026";
     }
 
     /** Renders and writes the grid atomically with an optional {@code parameters} text chunk. */

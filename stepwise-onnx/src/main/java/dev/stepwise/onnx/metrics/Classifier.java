@@ -71,7 +71,7 @@ public final class Classifier implements AutoCloseable {
         int b = images.batch(), row = images.rowSize();
         float[] logits = null, features = null;
         int nl = 0, nf = 0;
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = OnnxSessions.environment();
         for (int start = 0; start < b; start += maxBatch) {
             int n = Math.min(maxBatch, b - start);
             long[] shape = Arrays.stream(images.shape()).asLongStream().toArray();

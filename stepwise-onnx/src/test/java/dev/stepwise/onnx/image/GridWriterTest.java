@@ -58,4 +58,23 @@ class GridWriterTest {
         assertEquals(255, img.getRaster().getSample(l.x(5) + 1, l.y(5) + 1, 0));
         assertEquals("grid\nSteps: 1", PngWriterTest.textChunks(Files.readAllBytes(file)).get("parameters"));
     }
+
+    @Test
+    void fitKeepsTheLongestPrefixThatFitsWithAnEllipsis() {
+        java.awt.FontMetrics fm = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics()
+                .getFontMetrics(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
+        assertEquals("short", GridWriter.fit("short", fm, 1000));
+        String label = "dpmpp_2m_sde_gpu / karras / 40 steps / cfg 7.5 / a long prompt";
+        for (int width = 5; width < fm.stringWidth(label); width += 7) {
+            String f = GridWriter.fit(label, fm, width);
+            String prefix = f.substring(0, f.length() - 1);
+            assertTrue(f.endsWith("\u2026") && label.startsWith(prefix), f);
+            assertTrue(prefix.isEmpty() || fm.stringWidth(f) <= width, f + " is wider than " + width);
+            // One more character would not fit.
+            assertTrue(fm.stringWidth(label.substring(0, prefix.length() + 1) + "\u2026") > width, f + " could be longer");
+        }
+        String huge = "sneaker, ".repeat(120_000);   // a 1 MB prompt as a label
+        String f = GridWriter.fit(huge, fm, 200);
+        assertTrue(fm.stringWidth(f) <= 200 && f.length() > 10, f);
+    }
 }
