@@ -160,7 +160,7 @@ public final class Comparison {
             String[] ids = new String[cells.size()];
             Map<String, Integer> first = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = cells.get(i).id(source.key(), plan.batch());
+                ids[i] = cells.get(i).id(source.key(), plan.batch(), plan.reference());
                 Integer prior = first.putIfAbsent(ids[i], i);
                 if (prior != null) {
                     throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
