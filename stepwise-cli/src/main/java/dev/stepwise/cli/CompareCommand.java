@@ -23,6 +23,7 @@ import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.ReportFolder;
 import dev.stepwise.harness.ReportWriter;
 import dev.stepwise.harness.Scatters;
 import dev.stepwise.harness.ScoringSheet;
@@ -58,11 +59,13 @@ import picocli.CommandLine.Spec;
                 + "model and write a report folder: CSV and JSON of every cell, a ranking in Markdown and HTML, image "
                 + "grids and plots (quality, time and convergence against NFE).",
         footer = {"", "Give a plan file (JSON or YAML, see examples/compare/) or the plan flags, not both; --out, --parallel, "
-                + "--device, --threads, --scores and --no-progress go with either.",
-                "Rerunning the same plan into the same --out folder skips the cells already done (resume after Ctrl-C), "
-                        + "and rebuilds the report: fill in REPORT/scoring-sheet.csv, save it as REPORT/scores.csv and rerun "
-                        + "to add the human scores.",
-                "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan (nothing run, nothing written).", "",
+                + "--device, --threads, --scores, --no-progress and --force go with either.",
+                "Rerunning the same plan on the same model into the same --out folder skips the cells already done "
+                        + "(resume after Ctrl-C) and rebuilds the report: fill in REPORT/scoring-sheet.csv, "
+                        + "save it as REPORT/scores.csv and rerun to add the human scores. A folder holding another plan's or "
+                        + "model's report (a model file changed) is refused unless --force.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan or a refused --out folder (nothing run, "
+                        + "nothing written).", "",
                 "Examples:",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras \\",
@@ -80,7 +83,8 @@ final class CompareCommand implements Callable<Integer> {
     Path planFile;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "compare-report",
-            description = "Report folder (created; a folder of an earlier run of the same plan is resumed). "
+            description = "Report folder (created; a folder of an earlier run of the same plan and model is resumed, "
+                    + "another plan's or model's is refused unless --force). "
                     + "Default: ${DEFAULT-VALUE}.")
     Path out;
 
@@ -156,6 +160,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
     boolean noProgress;
 
+    @Option(names = "--force", description = "Replace the --out folder's report when it is another plan's or model's: "
+            + "its cells this plan does not share, its references and its generated report files are deleted, shared "
+            + "cells are kept, then the run proceeds. Without it such a folder is refused.")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -179,8 +188,11 @@ final class CompareCommand implements Callable<Integer> {
         HumanScores human;
         List<Summary.Baseline> baselines;
         try (ModelSource source = ModelSources.open(plan, home, options)) {
-            try (CellProgress progress = new CellProgress(!noProgress)) {
-                results = Comparison.run(plan, cells, source, out, progress);
+            try (CellProgress progress = new CellProgress(!noProgress, out, spec.commandLine().getErr())) {
+                results = Comparison.run(plan, cells, source, out, progress, force);
+            } catch (ReportFolder.MismatchException e) {
+                throw new UsageException("--out '" + out + "' holds " + e.difference() + "; rerun with --force to replace "
+                        + "it (the cells this plan does not share are deleted) or give another --out");
             }
             realStats = source instanceof ImageSource image ? image.referenceStats() : null;
             baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
@@ -377,17 +389,35 @@ final class CompareCommand implements Callable<Integer> {
         return r;
     }
 
-    /** A bar over the plan's cells with ETA, on a terminal only. */
+    /** A bar over the plan's cells with ETA, on a terminal only; a line on stderr for a resumed or replaced report. */
     private static final class CellProgress implements Comparison.Listener, AutoCloseable {
         private final boolean wanted;
+        private final Path out;
+        private final PrintWriter err;
         private me.tongfei.progressbar.ProgressBar bar;
 
-        CellProgress(boolean wanted) {
+        CellProgress(boolean wanted, Path out, PrintWriter err) {
             this.wanted = Progress.shown(wanted);
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public void replaced(String difference, int removed) {
+            err.println("stepwise compare: --force: removed " + removed + (removed == 1 ? " cell" : " cells") + " from "
+                    + out + ", which held " + difference);
+            err.flush();
         }
 
         @Override
         public void started(int total, int alreadyDone) {
+            if (alreadyDone > 0) {
+                err.println(alreadyDone == total
+                        ? "stepwise compare: all " + total + " cells already in " + out + "; rebuilding the report"
+                        : "stepwise compare: resuming: " + alreadyDone + " of " + total + " cells already in " + out
+                                + ", running " + (total - alreadyDone));
+                err.flush();
+            }
             if (wanted && alreadyDone < total) {
                 bar = Progress.bar("compare", total, " cells");
                 bar.stepTo(alreadyDone);
