@@ -9,6 +9,7 @@ import dev.stepwise.core.param.Parameter;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellStore;
 import dev.stepwise.harness.CellMetrics;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.Charts;
@@ -41,6 +42,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,11 +64,11 @@ import picocli.CommandLine.Spec;
         footer = {"", "Give a plan file (JSON or YAML, see examples/compare/) or the plan flags, not both; --out, --parallel, "
                 + "--device, --threads, --scores, --no-progress and --force go with either.",
                 "Rerunning the same plan on the same model into the same --out folder skips the cells already done "
-                        + "(resume after Ctrl-C) and rebuilds the report: fill in REPORT/scoring-sheet.csv, "
+                        + "(Ctrl-C prints the command that resumes) and rebuilds the report: fill in REPORT/scoring-sheet.csv, "
                         + "save it as REPORT/scores.csv and rerun to add the human scores. A folder holding another plan's or "
                         + "model's report (a model file changed) is refused unless --force.",
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan or a refused --out folder (nothing run, "
-                        + "nothing written).", "",
+                        + "nothing written); Ctrl-C: 130.", "",
                 "Examples:",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras \\",
@@ -187,24 +190,42 @@ final class CompareCommand implements Callable<Integer> {
         FeatureStats realStats;
         HumanScores human;
         List<Summary.Baseline> baselines;
-        try (ModelSource source = ModelSources.open(plan, home, options)) {
-            try (CellProgress progress = new CellProgress(!noProgress, out, spec.commandLine().getErr())) {
+        PrintWriter stderr = spec.commandLine().getErr();
+        try (ModelSource source = ModelSources.open(plan, home, options);
+             OnInterrupt interrupt = new OnInterrupt(Comparison.ids(plan, cells, source), out, resumeCommand(), stderr)) {
+            try (CellProgress progress = new CellProgress(!noProgress, out, stderr)) {
                 results = Comparison.run(plan, cells, source, out, progress, force);
             } catch (ReportFolder.MismatchException e) {
                 throw new UsageException("--out '" + out + "' holds " + e.difference() + "; rerun with --force to replace "
                         + "it (the cells this plan does not share are deleted) or give another --out");
+            } catch (IOException | RuntimeException | Error e) {
+                interrupt.ifFiredHold();
+                throw e;
             }
+            interrupt.runEnded();
             realStats = source instanceof ImageSource image ? image.referenceStats() : null;
             baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
             human = list != null && Files.isRegularFile(scoresFile) ? ScoringSheet.read(scoresFile, plan, results, list) : null;
+            Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
+            long failed = results.stream().filter(CellResult::failed).count();
+            stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
+                    summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                    out.resolve("summary.md"));
+            stdout.flush();
         }
-        Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
-        long failed = results.stream().filter(CellResult::failed).count();
-        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
-                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                out.resolve("summary.md"));
-        stdout.flush();
         return 0;
+    }
+
+    /**
+     * This command line as a shell takes it, to resume the run: the launcher's path ({@code ./stepwise}, which
+     * it passes as {@code stepwise.command}; "stepwise" without it) and the arguments as given.
+     */
+    private String resumeCommand() {
+        String launcher = System.getProperty("stepwise.command");
+        List<String> words = new ArrayList<>();
+        words.add(launcher == null || launcher.isBlank() ? "stepwise" : launcher);
+        words.addAll(spec.commandLine().getParseResult().originalArgs());
+        return Main.quoted(words);
     }
 
     /**
@@ -387,6 +408,84 @@ final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--reference '" + spec + "': steps '" + parts[2] + "' is not a whole number");
         }
         return r;
+    }
+
+    /**
+     * Ctrl-C (or a kill) during a run: a JVM shutdown hook, which stops the run, waits for it to unwind (the
+     * cells in flight are dropped; finished ones are already written) and says on stderr how many cells are
+     * kept and the command that resumes. The command's thread never goes on after that: it would close the
+     * model under workers still in it and print a second message.
+     */
+    private static final class OnInterrupt implements AutoCloseable {
+        private final Thread hook;
+        private final Thread runner = Thread.currentThread();
+        private final CountDownLatch unwound = new CountDownLatch(1);
+        private final Object lock = new Object();
+        private boolean running = true;   // in Comparison.run: the hook interrupts the runner and waits for it
+        private boolean fired;
+
+        OnInterrupt(List<String> ids, Path out, String command, PrintWriter err) {
+            hook = new Thread(() -> {
+                boolean stop;
+                synchronized (lock) {
+                    fired = true;
+                    stop = running;
+                }
+                if (stop) {
+                    runner.interrupt();
+                    try {
+                        unwound.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                long kept = ids.stream().filter(id -> Files.isRegularFile(out.resolve(CellStore.CELLS).resolve(id + ".json")))
+                        .count();
+                err.println("stepwise compare: interrupted; " + kept + " of " + ids.size() + " cells are kept in " + out);
+                err.println("resume with: " + command);
+                err.flush();
+            }, "stepwise-compare-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** After Comparison.run returned: an interrupt from now on only prints (the report is written atomically). */
+        void runEnded() {
+            boolean hold;
+            synchronized (lock) {
+                running = false;
+                hold = fired;
+            }
+            if (hold) {
+                ifFiredHold();
+            }
+        }
+
+        /** When the hook has fired (the run's failure is its interrupt): lets it print, then waits for the exit. */
+        void ifFiredHold() {
+            synchronized (lock) {
+                if (!fired) {
+                    return;
+                }
+            }
+            unwound.countDown();
+            while (true) {
+                try {
+                    hook.join();
+                    Thread.sleep(Long.MAX_VALUE);   // the JVM halts once the hooks are done
+                } catch (InterruptedException e) {
+                    // keep waiting: nothing may be printed after the hook's message
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is shutting down: the hook runs (or has run).
+            }
+        }
     }
 
     /** A bar over the plan's cells with ETA, on a terminal only; a line on stderr for a resumed or replaced report. */

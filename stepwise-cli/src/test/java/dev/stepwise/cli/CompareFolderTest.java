@@ -8,27 +8,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code stepwise compare} into an existing report folder: the same plan on the same model resumes (and says how
  * many cells it reuses); another plan, or the same plan after a model file changed, is refused until --force,
- * which recomputes what changed.
+ * which recomputes what changed; Ctrl-C says what is kept and the command that resumes, and that command does.
  */
 class CompareFolderTest {
     @TempDir
@@ -207,6 +214,79 @@ class CompareFolderTest {
         assertNotEquals(samples.keySet(), after.keySet());
         assertFalse(java.util.Arrays.equals(samples.values().iterator().next(), after.values().iterator().next()),
                 "the new weights' image");
+    }
+
+    /**
+     * Ctrl-C in a real process (SIGINT; Process.destroy would send SIGTERM): two lines, the cells kept and the
+     * command that resumes; running that command through a shell finishes the run and reuses the kept cells.
+     */
+    @Test
+    @DisabledOnOs(OS.WINDOWS)
+    void ctrlCSaysWhatIsKeptAndTheCommandThatResumes() throws Exception {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        // A launcher like ./stepwise: it passes its own path as stepwise.command and execs Java (same pid).
+        Path launcher = dir.resolve("stepwise");
+        Files.writeString(launcher, "#!/usr/bin/env bash\nexec '" + javaBin + "' --enable-native-access=ALL-UNNAMED"
+                + " -Dstepwise.models='" + fixtures + "' -Dstepwise.command=\"$0\" -cp '" + classpath + "'"
+                + " dev.stepwise.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+        Path out = dir.resolve("report");
+        // About 40 x 50 ms of cells on one worker: time to interrupt after the first few.
+        List<String> command = List.of(launcher.toString(), "compare", "--model", "gmm:builtin", "--samplers", "euler",
+                "--steps", "20", "--seeds", "1-40", "--batch", "4096", "--reference", "none", "--parallel", "1",
+                "--name", "ctrl c", "--out", out.toString(), "--no-progress");
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(false)
+                .redirectOutput(dir.resolve("out.txt").toFile()).redirectError(err.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (cellFiles(out) < 2 && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(p.isAlive(), "still running when interrupted: " + Files.readString(err));
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+            assertEquals(0, kill.waitFor());
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits after Ctrl-C");
+        } finally {
+            p.destroyForcibly();
+        }
+        assertEquals(130, p.exitValue(), Files.readString(err));
+        List<String> lines = Files.readString(err).strip().lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        Matcher m = Pattern.compile("stepwise compare: interrupted; (\\d+) of 40 cells are kept in (.*)").matcher(lines.get(0));
+        assertTrue(m.matches(), lines.get(0));
+        int kept = Integer.parseInt(m.group(1));
+        assertEquals(out.toString(), m.group(2));
+        assertEquals(cellFiles(out), kept, "the count is the cells written");
+        assertTrue(kept >= 2 && kept < 40, lines.get(0));
+        String resume = lines.get(1).replaceFirst("^resume with: ", "");
+        assertEquals(launcher + " " + Main.quoted(command.subList(1, command.size())), resume);
+        assertTrue(resume.contains("'ctrl c'"), "quoted for a shell: " + resume);
+        Map<String, byte[]> keptCells = contents(out.resolve("cells"));
+
+        Process again = new ProcessBuilder("bash", "-c", resume).directory(dir.toFile())
+                .redirectOutput(dir.resolve("out2.txt").toFile()).redirectError(dir.resolve("err2.txt").toFile()).start();
+        assertTrue(again.waitFor(120, TimeUnit.SECONDS), "the resumed run ends");
+        String err2 = Files.readString(dir.resolve("err2.txt"), StandardCharsets.UTF_8);
+        assertEquals(0, again.exitValue(), err2);
+        assertEquals("stepwise compare: resuming: " + kept + " of 40 cells already in " + out + ", running " + (40 - kept),
+                err2.strip());
+        assertTrue(Files.readString(dir.resolve("out2.txt")).startsWith("ctrl c: 40 cells"));
+        assertEquals(40, cellFiles(out));
+        for (Map.Entry<String, byte[]> e : keptCells.entrySet()) {
+            assertArrayEquals(e.getValue(), Files.readAllBytes(out.resolve("cells").resolve(e.getKey())), e.getKey());
+        }
+    }
+
+    private static long cellFiles(Path out) throws IOException {
+        Path cells = out.resolve("cells");
+        if (!Files.isDirectory(cells)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(cells)) {
+            return s.filter(f -> f.getFileName().toString().endsWith(".json")).count();
+        }
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,6 +45,8 @@ import java.util.stream.Collectors;
 public final class Comparison {
     /** Image scale of the cells' PNGs (28 x 28 becomes 112 x 112). */
     public static final int IMAGE_SCALE = 4;
+    /** How long an interrupted run waits for its workers to stop: about one model call of a large model. */
+    private static final long WORKER_STOP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private Comparison() {
     }
@@ -92,7 +95,8 @@ public final class Comparison {
      * listener that throws, a failing classifier or reference solve) stops the run: cells in flight finish
      * and are written, no new cell starts, and the failure is thrown. An interrupt of the calling thread
      * interrupts the workers, whose samplers stop at their next model call (those cells are not written), and
-     * throws {@link InterruptedIOException} at once.
+     * throws {@link InterruptedIOException} once they have stopped (or after a few seconds), so that the cells
+     * written by then are all the run leaves.
      *
      * @param cells     the plan's cells (as {@code Cells.expand} makes them), each distinct
      * @param reportDir the report folder (created when missing)
@@ -276,6 +280,7 @@ public final class Comparison {
             } catch (InterruptedException e) {
                 stop.set(true);
                 pool.shutdownNow();
+                awaitWorkers(pool);
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("comparison interrupted: " + countDone(results) + " of "
                         + cells.size() + " cells are done; rerun the plan to finish it");
@@ -296,6 +301,27 @@ public final class Comparison {
             }
             if (t != null) {
                 throw new IllegalStateException(t);
+            }
+        }
+
+        /**
+         * Waits a little for interrupted workers to stop (at their next model call; a cell being written is
+         * written whole or not at all), so that the cells on disk are final when the run returns and the caller
+         * does not close the model under a worker. One stuck longer in a model call is left behind (a daemon
+         * thread; its cell is not written).
+         */
+        private static void awaitWorkers(ExecutorService pool) {
+            long deadline = System.nanoTime() + WORKER_STOP_NANOS;
+            boolean interrupted = false;
+            while (!pool.isTerminated() && System.nanoTime() < deadline) {
+                try {
+                    pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
 
