@@ -10,6 +10,7 @@ import dev.stepwise.core.param.Parameter;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.harness.Cell;
+import dev.stepwise.harness.CellStore;
 import dev.stepwise.harness.CellMetrics;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.Charts;
@@ -24,6 +25,7 @@ import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.ReportFolder;
 import dev.stepwise.harness.ReportWriter;
 import dev.stepwise.harness.Scatters;
 import dev.stepwise.harness.ScoringSheet;
@@ -41,6 +43,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,11 +63,13 @@ import picocli.CommandLine.Spec;
                 + "model and write a report folder: CSV and JSON of every cell, a ranking in Markdown and HTML, image "
                 + "grids and plots (quality, time and convergence against NFE).",
         footer = {"", "Give a plan file (JSON or YAML, see examples/compare/) or the plan flags, not both; --out, --parallel, "
-                + "--device, --threads, --scores and --no-progress go with either.",
-                "Rerunning the same plan into the same --out folder skips the cells already done (resume after Ctrl-C), "
-                        + "and rebuilds the report: fill in REPORT/scoring-sheet.csv, save it as REPORT/scores.csv and rerun "
-                        + "to add the human scores.",
-                "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan (nothing run, nothing written).", "",
+                + "--device, --threads, --scores, --no-progress and --force go with either.",
+                "Rerunning the same plan on the same model into the same --out folder skips the cells already done "
+                        + "(Ctrl-C prints the command that resumes) and rebuilds the report: fill in REPORT/scoring-sheet.csv, "
+                        + "save it as REPORT/scores.csv and rerun to add the human scores. A folder holding another plan's or "
+                        + "model's report (a model file changed) is refused unless --force.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 a bad plan or a refused --out folder (nothing run, "
+                        + "nothing written); Ctrl-C: 130.", "",
                 "Examples:",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise compare --samplers euler,heun,dpmpp_2m --schedulers karras \\",
@@ -81,9 +87,9 @@ final class CompareCommand implements Callable<Integer> {
     Path planFile;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "compare-report",
-            description = "Report folder (created; a folder of an earlier run of the same plan is resumed; a"
-                    + " symbolic link to a folder is followed; a path that is not a folder is refused). Default:"
-                    + " ${DEFAULT-VALUE}.")
+            description = "Report folder (created; a folder of an earlier run of the same plan and model is resumed, "
+                    + "another plan's or model's is refused unless --force; a symbolic link to a folder is followed;"
+                    + " a path that is not a folder is refused). Default: ${DEFAULT-VALUE}.")
     Path out;
 
     @Option(names = "--name", paramLabel = "TEXT", description = "Report title. Default: \"comparison\".")
@@ -158,6 +164,11 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
     boolean noProgress;
 
+    @Option(names = "--force", description = "Replace the --out folder's report when it is another plan's or model's: "
+            + "its cells this plan does not share, its references and its generated report files are deleted, shared "
+            + "cells are kept, then the run proceeds. Without it such a folder is refused.")
+    boolean force;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -178,21 +189,42 @@ final class CompareCommand implements Callable<Integer> {
         FeatureStats realStats;
         HumanScores human;
         List<Summary.Baseline> baselines;
-        try (ModelSource source = ModelSources.open(plan, home, options)) {
-            try (CellProgress progress = new CellProgress(!noProgress)) {
-                results = Comparison.run(plan, cells, source, out, progress);
+        PrintWriter stderr = spec.commandLine().getErr();
+        try (ModelSource source = ModelSources.open(plan, home, options);
+             OnInterrupt interrupt = new OnInterrupt(Comparison.ids(plan, cells, source), out, resumeCommand(), stderr)) {
+            try (CellProgress progress = new CellProgress(!noProgress, out, stderr)) {
+                results = Comparison.run(plan, cells, source, out, progress, force);
+            } catch (ReportFolder.MismatchException e) {
+                throw new UsageException("--out '" + out + "' holds " + e.difference() + "; rerun with --force to replace "
+                        + "it (the cells this plan does not share are deleted) or give another --out");
+            } catch (IOException | RuntimeException | Error e) {
+                interrupt.ifFiredHold();
+                throw e;
             }
+            interrupt.runEnded();
             realStats = source instanceof ImageSource image ? image.referenceStats() : null;
             baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
             human = list != null && Files.isRegularFile(scoresFile) ? ScoringSheet.read(scoresFile, plan, results, list) : null;
+            Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
+            long failed = results.stream().filter(CellResult::failed).count();
+            stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
+                    summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                    out.resolve("summary.md"));
+            stdout.flush();
         }
-        Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
-        long failed = results.stream().filter(CellResult::failed).count();
-        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
-                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                out.resolve("summary.md"));
-        stdout.flush();
         return 0;
+    }
+
+    /**
+     * This command line as a shell takes it, to resume the run: the launcher's path ({@code ./stepwise}, which
+     * it passes as {@code stepwise.command}; "stepwise" without it) and the arguments as given.
+     */
+    private String resumeCommand() {
+        String launcher = System.getProperty("stepwise.command");
+        List<String> words = new ArrayList<>();
+        words.add(launcher == null || launcher.isBlank() ? "stepwise" : launcher);
+        words.addAll(spec.commandLine().getParseResult().originalArgs());
+        return Main.quoted(words);
     }
 
     /**
@@ -377,17 +409,113 @@ final class CompareCommand implements Callable<Integer> {
         return r;
     }
 
-    /** A bar over the plan's cells with ETA, on a terminal only. */
+    /**
+     * Ctrl-C (or a kill) during a run: a JVM shutdown hook, which stops the run, waits for it to unwind (the
+     * cells in flight are dropped; finished ones are already written) and says on stderr how many cells are
+     * kept and the command that resumes. The command's thread never goes on after that: it would close the
+     * model under workers still in it and print a second message.
+     */
+    private static final class OnInterrupt implements AutoCloseable {
+        private final Thread hook;
+        private final Thread runner = Thread.currentThread();
+        private final CountDownLatch unwound = new CountDownLatch(1);
+        private final Object lock = new Object();
+        private boolean running = true;   // in Comparison.run: the hook interrupts the runner and waits for it
+        private boolean fired;
+
+        OnInterrupt(List<String> ids, Path out, String command, PrintWriter err) {
+            hook = new Thread(() -> {
+                boolean stop;
+                synchronized (lock) {
+                    fired = true;
+                    stop = running;
+                }
+                if (stop) {
+                    runner.interrupt();
+                    try {
+                        unwound.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                long kept = ids.stream().filter(id -> Files.isRegularFile(out.resolve(CellStore.CELLS).resolve(id + ".json")))
+                        .count();
+                err.println("stepwise compare: interrupted; " + kept + " of " + ids.size() + " cells are kept in " + out);
+                err.println("resume with: " + command);
+                err.flush();
+            }, "stepwise-compare-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** After Comparison.run returned: an interrupt from now on only prints (the report is written atomically). */
+        void runEnded() {
+            boolean hold;
+            synchronized (lock) {
+                running = false;
+                hold = fired;
+            }
+            if (hold) {
+                ifFiredHold();
+            }
+        }
+
+        /** When the hook has fired (the run's failure is its interrupt): lets it print, then waits for the exit. */
+        void ifFiredHold() {
+            synchronized (lock) {
+                if (!fired) {
+                    return;
+                }
+            }
+            unwound.countDown();
+            while (true) {
+                try {
+                    hook.join();
+                    Thread.sleep(Long.MAX_VALUE);   // the JVM halts once the hooks are done
+                } catch (InterruptedException e) {
+                    // keep waiting: nothing may be printed after the hook's message
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is shutting down: the hook runs (or has run).
+            }
+        }
+    }
+
+    /** A bar over the plan's cells with ETA, on a terminal only; a line on stderr for a resumed or replaced report. */
     private static final class CellProgress implements Comparison.Listener, AutoCloseable {
         private final boolean wanted;
+        private final Path out;
+        private final PrintWriter err;
         private me.tongfei.progressbar.ProgressBar bar;
 
-        CellProgress(boolean wanted) {
+        CellProgress(boolean wanted, Path out, PrintWriter err) {
             this.wanted = Progress.shown(wanted);
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public void replaced(String difference, int removed) {
+            err.println("stepwise compare: --force: removed " + removed + (removed == 1 ? " cell" : " cells") + " from "
+                    + out + ", which held " + difference);
+            err.flush();
         }
 
         @Override
         public void started(int total, int alreadyDone) {
+            if (alreadyDone > 0) {
+                err.println(alreadyDone == total
+                        ? "stepwise compare: all " + total + " cells already in " + out + "; rebuilding the report"
+                        : "stepwise compare: resuming: " + alreadyDone + " of " + total + " cells already in " + out
+                                + ", running " + (total - alreadyDone));
+                err.flush();
+            }
             if (wanted && alreadyDone < total) {
                 bar = Progress.bar("compare", total, " cells");
                 bar.stepTo(alreadyDone);

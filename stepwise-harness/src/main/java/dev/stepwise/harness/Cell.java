@@ -1,6 +1,10 @@
 package dev.stepwise.harness;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -38,20 +42,29 @@ public record Cell(Config config, int steps, int prompt, long seed) {
     }
 
     /**
-     * A file-name-safe id: readable parts and a hash of every field that decides the result, so two cells
-     * that differ in anything (a parameter, the model) never share an id.
+     * A file-name-safe id: readable parts and a hash of every field that decides the result or that the
+     * cell's JSON records (the labels), so two cells that differ in anything (a parameter, a label, the model's
+     * weights, the reference solve) never share an id, and a cell file found under its id can be reused as is.
      *
-     * @param modelKey identifies the model (its name and a digest of its weights or spec)
-     * @param batch    rows per cell
+     * @param modelKey  identifies the model (its name and a digest of its files or spec: {@link ModelSource#key()})
+     * @param batch     rows per cell
+     * @param reference the reference solve the cell is measured against, or null for none
      */
-    public String id(String modelKey, int batch) {
+    public String id(String modelKey, int batch, Plan.ReferenceSpec reference) {
         String key = String.join("|", modelKey, config.sampler.name(), new TreeMap<>(config.sampler.parameters()).toString(),
                 config.scheduler.name(), new TreeMap<>(config.scheduler.parameters()).toString(),
                 Integer.toString(steps), Boolean.toString(config.byNfe), Integer.toString(config.stepAxis),
-                Double.toString(config.cfg), Integer.toString(prompt), Long.toString(seed), Integer.toString(batch));
+                Double.toString(config.cfg), Integer.toString(prompt), Long.toString(seed), Integer.toString(batch),
+                reference == null ? "no reference" : reference.sampler() + "/" + reference.scheduler() + "/" + reference.steps(),
+                config.sampler.label(), config.scheduler.label());
         String readable = (config.sampler.name() + "-" + config.scheduler.name() + "-" + steps + "-p" + prompt + "-s" + seed)
                 .replaceAll("[^A-Za-z0-9_.+-]", "_");
         return readable + "-" + sha256(key).substring(0, 12);
+    }
+
+    /** The id of a cell measured against no reference solve: {@link #id(String, int, Plan.ReferenceSpec)}. */
+    public String id(String modelKey, int batch) {
+        return id(modelKey, batch, null);
     }
 
     /** SHA-256 of the text (UTF-8), in lowercase hex. */
@@ -59,10 +72,26 @@ public record Cell(Config config, int steps, int prompt, long seed) {
         return sha256(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** SHA-256 of a file's content, in lowercase hex, read in pieces (model files may be gigabytes). */
+    public static String sha256(Path file) throws IOException {
+        MessageDigest digest = sha256();
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
     /** SHA-256 of the bytes, in lowercase hex. */
     public static String sha256(byte[] bytes) {
+        return HexFormat.of().formatHex(sha256().digest(bytes));
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }

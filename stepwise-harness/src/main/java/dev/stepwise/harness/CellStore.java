@@ -22,8 +22,8 @@ import java.util.TreeMap;
 
 /**
  * One report folder's cell files: {@code cells/<id>.json} (one {@link CellResult}), {@code samples/<id>.npy}
- * (its final samples) and {@code images/<id>.png} (image models), plus {@code plan.json} and the
- * {@code references/} folder. A cell's JSON is written last, so its presence means the cell is done; every
+ * (its final samples) and {@code images/<id>.png} (image models), plus {@code plan.json} (the plan and the
+ * model's key: whose report this is) and the {@code references/} folder. A cell's JSON is written last, so its presence means the cell is done; every
  * file is written atomically, so a crash or Ctrl-C leaves whole files or none.
  */
 public final class CellStore {
@@ -133,9 +133,12 @@ public final class CellStore {
         return Npy.read(dir.resolve(r.samples()));
     }
 
-    /** Writes {@code plan.json}: the plan as run, for the record (the cells decide what the report shows). */
-    public void writePlan(Plan plan) throws IOException {
-        AtomicFiles.write(dir.resolve(PLAN_FILE), json(planJson(plan)));
+    /**
+     * Writes {@code plan.json}: the plan as run and the model's key, which say whose report the folder holds
+     * ({@link ReportFolder#difference}).
+     */
+    public void writePlan(Plan plan, String modelKey) throws IOException {
+        AtomicFiles.write(dir.resolve(PLAN_FILE), json(planJson(plan).put(ReportFolder.MODEL_KEY, modelKey)));
     }
 
     static byte[] json(JsonNode node) {

@@ -20,12 +20,15 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -36,11 +39,14 @@ import java.util.stream.Collectors;
  * alone (its seed decides all noise), so results are bit-identical whatever the parallelism and order. Cells
  * already done in the report folder (their JSON is there) are read back, not run again, so a rerun of an
  * interrupted plan finishes it; each cell's files are written atomically when it is done, so Ctrl-C or a crash
- * loses at most the cells in flight.
+ * loses at most the cells in flight. A folder that holds another plan's or model's report is refused (or, asked
+ * to, replaced): see {@link ReportFolder}.
  */
 public final class Comparison {
     /** Image scale of the cells' PNGs (28 x 28 becomes 112 x 112). */
     public static final int IMAGE_SCALE = 4;
+    /** How long an interrupted run waits for its workers to stop: about one model call of a large model. */
+    private static final long WORKER_STOP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private Comparison() {
     }
@@ -63,6 +69,15 @@ public final class Comparison {
         }
 
         /**
+         * Before {@link #started}, when the run replaces the folder's report of another plan or model.
+         *
+         * @param difference what the folder held, as {@link ReportFolder.MismatchException#difference()}
+         * @param removed    its cells that were removed (those the run shares with it are kept)
+         */
+        default void replaced(String difference, int removed) {
+        }
+
+        /**
          * After a cell's files are written.
          *
          * @param done  cells finished, those found already done included
@@ -80,17 +95,37 @@ public final class Comparison {
      * listener that throws, a failing classifier or reference solve) stops the run: cells in flight finish
      * and are written, no new cell starts, and the failure is thrown. An interrupt of the calling thread
      * interrupts the workers, whose samplers stop at their next model call (those cells are not written), and
-     * throws {@link InterruptedIOException} at once.
+     * throws {@link InterruptedIOException} once they have stopped (or after a few seconds), so that the cells
+     * written by then are all the run leaves.
      *
      * @param cells     the plan's cells (as {@code Cells.expand} makes them), each distinct
      * @param reportDir the report folder (created when missing)
      * @throws PlanException for a setting that cannot run (batch, parallel, a prompt, the reference solve,
      *                       a repeated cell), before anything is written
+     * @throws ReportFolder.MismatchException when the folder holds another plan's or model's report, before
+     *                       anything is written
      */
     public static List<CellResult> run(Plan plan, List<Cell> cells, ModelSource source, Path reportDir, Listener listener)
             throws IOException {
+        return run(plan, cells, source, reportDir, listener, false);
+    }
+
+    /**
+     * As {@link #run(Plan, List, ModelSource, Path, Listener)}; with {@code replace}, a folder holding another
+     * plan's or model's report is taken over instead of refused: its cells (and references) that this run does
+     * not have are removed with the report's generated files, those it shares (same ids: same result) are
+     * kept, and the new plan is recorded before any cell runs, so an interrupted replacement resumes as the new
+     * plan. The folder never mixes two reports.
+     */
+    public static List<CellResult> run(Plan plan, List<Cell> cells, ModelSource source, Path reportDir, Listener listener,
+                                       boolean replace) throws IOException {
         Run r = new Run(plan, List.copyOf(cells), source, listener == null ? Listener.NONE : listener);
-        return r.execute(reportDir);
+        return r.execute(reportDir, replace);
+    }
+
+    /** The cells' ids on this model, in cell order: their files' names in the report folder. */
+    public static List<String> ids(Plan plan, List<Cell> cells, ModelSource source) {
+        return cells.stream().map(c -> c.id(source.key(), plan.batch(), plan.reference())).toList();
     }
 
     /** The state of one run, shared by its workers. */
@@ -156,11 +191,10 @@ public final class Comparison {
             }
         }
 
-        List<CellResult> execute(Path reportDir) throws IOException {
-            String[] ids = new String[cells.size()];
+        List<CellResult> execute(Path reportDir, boolean replace) throws IOException {
+            String[] ids = ids(plan, cells, source).toArray(String[]::new);
             Map<String, Integer> first = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
-                ids[i] = cells.get(i).id(source.key(), plan.batch());
                 Integer prior = first.putIfAbsent(ids[i], i);
                 if (prior != null) {
                     throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
@@ -168,11 +202,20 @@ public final class Comparison {
                             + cells.get(i).seed() + "); a plan lists each value of an axis once");
                 }
             }
+            Optional<String> difference = ReportFolder.difference(reportDir, plan, source.key());
+            if (difference.isPresent() && !replace) {
+                throw new ReportFolder.MismatchException(reportDir, difference.get());
+            }
             store = CellStore.open(reportDir);
-            store.writePlan(plan);
             if (plan.reference() != null) {
                 references = new References(store.referencesDir(), source, plan.reference(), plan.batch());
             }
+            if (difference.isPresent()) {
+                int removed = ReportFolder.prune(reportDir, Set.of(ids),
+                        references == null ? Set.of() : references.keys(plan));
+                listener.replaced(difference.get(), removed);
+            }
+            store.writePlan(plan, source.key());
             CellResult[] results = new CellResult[cells.size()];
             List<Integer> todo = new ArrayList<>();
             for (int i = 0; i < ids.length; i++) {
@@ -237,6 +280,7 @@ public final class Comparison {
             } catch (InterruptedException e) {
                 stop.set(true);
                 pool.shutdownNow();
+                awaitWorkers(pool);
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("comparison interrupted: " + countDone(results) + " of "
                         + cells.size() + " cells are done; rerun the plan to finish it");
@@ -257,6 +301,27 @@ public final class Comparison {
             }
             if (t != null) {
                 throw new IllegalStateException(t);
+            }
+        }
+
+        /**
+         * Waits a little for interrupted workers to stop (at their next model call; a cell being written is
+         * written whole or not at all), so that the cells on disk are final when the run returns and the caller
+         * does not close the model under a worker. One stuck longer in a model call is left behind (a daemon
+         * thread; its cell is not written).
+         */
+        private static void awaitWorkers(ExecutorService pool) {
+            long deadline = System.nanoTime() + WORKER_STOP_NANOS;
+            boolean interrupted = false;
+            while (!pool.isTerminated() && System.nanoTime() < deadline) {
+                try {
+                    pool.awaitTermination(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException again) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
 

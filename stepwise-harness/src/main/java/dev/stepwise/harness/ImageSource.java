@@ -53,13 +53,8 @@ public final class ImageSource implements ModelSource {
      */
     public static ImageSource open(Path dir, Path classifierDir, OnnxOptions options) {
         ModelConfig config = ModelConfig.read(dir);
-        String key;
-        try {
-            key = config.name() + "@" + Cell.sha256(Files.readString(dir.resolve("model.json")) + "|"
-                    + Files.size(config.onnxFile())).substring(0, 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read model " + dir + ": " + e.getMessage(), e);
-        }
+        Path classifierFile = classifierDir == null ? null : classifierDir.resolve(Classifier.FILE);
+        String key = key(config, dir, classifierFile != null && Files.isRegularFile(classifierFile) ? classifierFile : null);
         OnnxNetwork network = new OnnxNetwork(config.onnxFile(), config.classes().size(), options);
         Classifier classifier = null;
         FeatureStats stats = null;
@@ -79,6 +74,28 @@ public final class ImageSource implements ModelSource {
                     + ": " + io.getMessage(), io) : (RuntimeException) e;
         }
         return new ImageSource(config, key, network, classifier, stats);
+    }
+
+    /**
+     * The model's key: its name and a digest of the files that decide a cell's result, read in full once per
+     * run: {@code model.json}, the ONNX file and the classifier's ONNX file (adherence and the features the
+     * Fréchet distance uses; its real-image statistics only enter the summary, which every run recomputes).
+     * Sizes alone would not do: the two built-in models' ONNX files have the same size. The built-in files
+     * are a few MB (milliseconds); multi-GB models would take seconds per run, which a digest cache keyed by
+     * path, size and modification time could save (not done: a same-size edit within the clock's resolution
+     * would then reuse stale cells). A model whose ONNX file keeps weights in external data files would need
+     * those hashed too; none does yet.
+     *
+     * @param classifier the classifier's ONNX file, or null when the run has none
+     */
+    static String key(ModelConfig config, Path dir, Path classifier) {
+        try {
+            String files = String.join("|", Cell.sha256(dir.resolve("model.json")), Cell.sha256(config.onnxFile()),
+                    classifier == null ? "no classifier" : Cell.sha256(classifier));
+            return config.name() + "@" + Cell.sha256(files).substring(0, 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public ModelConfig config() {

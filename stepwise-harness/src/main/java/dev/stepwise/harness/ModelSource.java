@@ -15,7 +15,11 @@ public sealed interface ModelSource extends AutoCloseable permits ImageSource, M
     /** The model's name, as reports show it. */
     String name();
 
-    /** Identifies the model's behaviour in cell ids: its name and a digest of its weights or spec. */
+    /**
+     * Identifies the model's behaviour in cell ids and reference keys: its name and a digest of the content of
+     * every file that decides a result (an image model's config, weights and classifier; a mixture's spec), so
+     * editing any of them gives new ids and the old cells are not reused.
+     */
     String key();
 
     /** The shape of one sample (row), e.g. [1, 28, 28] or [2]. */

@@ -16,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -75,6 +77,19 @@ public final class References {
         return Cell.sha256(String.join("|", source.key(), prompt.prompt(), prompt.negative(), Double.toString(cfg),
                 Long.toString(seed), Integer.toString(batch), spec.sampler(), spec.scheduler(),
                 Integer.toString(spec.steps()))).substring(0, 24);
+    }
+
+    /** The keys of every reference a plan's cells are measured against (a key names its .npy and .json). */
+    public Set<String> keys(Plan plan) {
+        Set<String> out = new HashSet<>();
+        for (Plan.PromptSpec prompt : plan.prompts()) {
+            for (double cfg : plan.cfg()) {
+                for (long seed : plan.seeds()) {
+                    out.add(key(prompt, cfg, seed));
+                }
+            }
+        }
+        return out;
     }
 
     public Path file(String key) {

@@ -77,11 +77,12 @@ class CellStoreTest {
     void planJsonRecordsThePlan() throws IOException {
         Plan plan = TestPlans.plan(TestPlans.samplers("euler", "heun"), List.of("karras"), List.of(10, 20), List.of(3.0),
                 List.of(new Plan.PromptSpec("sneaker", "sandal")), List.of(1L, 2L), 1, Plan.ReferenceSpec.DEFAULT, 0);
-        CellStore.open(tmp).writePlan(plan);
+        CellStore.open(tmp).writePlan(plan, "m@0123");
         var node = CellStore.parse(Files.readAllBytes(tmp.resolve(CellStore.PLAN_FILE)));
         assertEquals("heun", node.get("samplers").get(1).get("name").asText());
         assertEquals("sandal", node.get("prompts").get(0).get("negative").asText());
         assertEquals(100, node.get("reference").get("steps").asInt());
         assertEquals(2, node.get("seeds").get(1).asLong());
+        assertEquals("m@0123", node.get("model_key").asText(), "the model's key says whose cells these are");
     }
 }

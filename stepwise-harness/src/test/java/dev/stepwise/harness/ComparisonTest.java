@@ -184,7 +184,7 @@ class ComparisonTest {
                     f + " was rewritten: a finished cell ran again");
         }
 
-        Set<String> ids = cells.stream().map(c -> c.id(source.key(), plan.batch()) + ".json")
+        Set<String> ids = cells.stream().map(c -> c.id(source.key(), plan.batch(), plan.reference()) + ".json")
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(48, ids.size());
         assertEquals(ids, files(resumed.resolve(CellStore.CELLS)), "one JSON per cell, nothing else (no temporaries)");

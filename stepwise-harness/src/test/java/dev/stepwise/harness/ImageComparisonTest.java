@@ -2,6 +2,7 @@ package dev.stepwise.harness;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
 import java.awt.image.BufferedImage;
 import java.io.InputStream;
@@ -120,5 +122,49 @@ class ImageComparisonTest {
                 }
             }
         }
+    }
+
+    /**
+     * The key digests the content of the files that decide a result: a moved copy keeps it; one changed byte (the
+     * size unchanged, which a key of sizes would miss), the other built-in model's ONNX file (of the same size) or
+     * another classifier does not.
+     */
+    @Test
+    void theModelKeyIsTheContentOfItsFiles() throws Exception {
+        Path eps = Path.of(getClass().getResource("/fixtures/tiny-eps").toURI());
+        Path copy = tmp.resolve("copy");
+        Files.createDirectories(copy);
+        for (String f : List.of("model.json", "model.onnx")) {
+            Files.copy(eps.resolve(f), copy.resolve(f));
+        }
+        String key = ImageSource.key(ModelConfig.read(eps), eps, null);
+        assertTrue(key.startsWith("tiny-eps@"), key);
+        assertEquals(key, ImageSource.key(ModelConfig.read(copy), copy, null), "a moved copy keeps its cells");
+
+        byte[] bytes = Files.readAllBytes(eps.resolve("model.onnx"));
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(copy.resolve("model.onnx"), bytes);
+        String flipped = ImageSource.key(ModelConfig.read(copy), copy, null);
+        assertNotEquals(key, flipped, "one bit of the weights");
+
+        Path classifier = tmp.resolve("classifier.onnx");
+        Files.write(classifier, new byte[] {1, 2, 3});
+        String scored = ImageSource.key(ModelConfig.read(eps), eps, classifier);
+        assertNotEquals(key, scored, "the classifier decides the cells' adherence and features");
+        Files.write(classifier, new byte[] {1, 2, 4});
+        assertNotEquals(scored, ImageSource.key(ModelConfig.read(eps), eps, classifier));
+
+        Path builtIn = Path.of("..", "models", "fashion-eps"), other = Path.of("..", "models", "fashion-flow");
+        Assumptions.assumeTrue(Files.isRegularFile(builtIn.resolve("model.onnx"))
+                && Files.isRegularFile(other.resolve("model.onnx")), "models/ is absent; skipping the swap");
+        Path swap = tmp.resolve("swap");
+        Files.createDirectories(swap);
+        for (String f : List.of("model.json", "model.onnx")) {
+            Files.copy(builtIn.resolve(f), swap.resolve(f));
+        }
+        String before = ImageSource.key(ModelConfig.read(swap), swap, null);
+        assertEquals(Files.size(builtIn.resolve("model.onnx")), Files.size(other.resolve("model.onnx")));
+        Files.copy(other.resolve("model.onnx"), swap.resolve("model.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertNotEquals(before, ImageSource.key(ModelConfig.read(swap), swap, null), "other weights of the same size");
     }
 }
