@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.sampling.NonFiniteException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -86,6 +87,10 @@ public final class Main implements Runnable {
             } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
                 code = FAILURE;
                 message = ex.getMessage();
+            } else if (ex instanceof NonFiniteException) {
+                // The input was in range but the run diverged: a failure while running, reported like one.
+                code = FAILURE;
+                message = ex.getMessage() + "; nothing was written (a lower --cfg or another sampler may keep it finite)";
             } else if (ex instanceof CancellationException) {
                 code = FAILURE;
                 message = "interrupted; nothing was written";
