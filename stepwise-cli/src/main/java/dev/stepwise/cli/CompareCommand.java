@@ -114,7 +114,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "NFE budgets instead of step counts: each sampler takes the most steps whose model calls fit.")
     List<Integer> nfe;
 
-    @Option(names = "--cfg", paramLabel = "X", split = ",", splitSynopsisLabel = ",", description = "Guidance scales. Default: 3 for image models, 1 for mixtures.")
+    @Option(names = "--cfg", paramLabel = "X", split = ",", splitSynopsisLabel = ",", description = "Guidance scales, each in [0, 100] (1 = no guidance). Default: 3 for image models, 1 for mixtures.")
     List<Double> cfg;
 
     @Option(names = "--prompt", paramLabel = "TEXT",

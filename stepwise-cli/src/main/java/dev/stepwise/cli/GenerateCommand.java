@@ -75,7 +75,8 @@ final class GenerateCommand implements Callable<Integer> {
     SamplingOptions sampling = new SamplingOptions("dpmpp_2m", "karras");
 
     @Option(names = "--cfg", paramLabel = "X", defaultValue = "3",
-            description = "Classifier-free guidance scale (>= 0; 1 = no guidance, no unconditional pass). Default: ${DEFAULT-VALUE}.")
+            description = "Classifier-free guidance scale in [0, 100] (1 = no guidance, no unconditional pass; CFG++ "
+                    + "samplers: about 0-2). Default: ${DEFAULT-VALUE}.")
     double cfg;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")

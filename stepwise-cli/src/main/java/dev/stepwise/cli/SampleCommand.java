@@ -58,7 +58,7 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions("euler", "normal");
 
-    @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale (>= 0; 1 = no guidance). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale in [0, 100] (1 = no guidance). Default: ${DEFAULT-VALUE}.")
     double cfg;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")

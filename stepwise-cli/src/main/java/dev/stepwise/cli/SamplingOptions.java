@@ -1,6 +1,7 @@
 package dev.stepwise.cli;
 
 import dev.stepwise.core.SampleRequest;
+import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
 import java.util.Map;
@@ -41,8 +42,8 @@ final class SamplingOptions {
     }
 
     static void checkCfg(double cfg) {
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
-            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
+        if (!(cfg >= 0 && cfg <= ClassifierFreeGuidance.MAX_SCALE)) {
+            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be in " + ClassifierFreeGuidance.RANGE);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
@@ -81,9 +82,9 @@ public final class PlanCheck {
         nonEmpty(plan, plan.cfg(), "cfg", "give a guidance scale such as 1 or 3");
         for (int i = 0; i < plan.cfg().size(); i++) {
             double c = plan.cfg().get(i);
-            if (!Double.isFinite(c) || c < 0) {
-                throw new PlanException(src + "cfg[" + i + "] = " + c + " is out of range; allowed: a finite scale >= 0"
-                        + " (1 = no guidance)");
+            if (!(c >= 0 && c <= ClassifierFreeGuidance.MAX_SCALE)) {
+                throw new PlanException(src + "cfg[" + i + "] = " + c + " is out of range; allowed: "
+                        + ClassifierFreeGuidance.RANGE);
             }
         }
         unique(plan, plan.cfg(), "cfg", Cell::plain, "value");
