@@ -271,6 +271,12 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("--init-noise '" + file + "' has shape " + Arrays.toString(t.shape())
                     + " but --batch and the model's dimension need " + Arrays.toString(shape));
         }
+        int bad = Stepwise.firstNonFinite(t.data());
+        if (bad >= 0) {
+            // NaN or Inf noise gives NaN samples at every step; float64 values past float32's range read as Inf.
+            throw new UsageException("--init-noise '" + file + "' holds " + t.data()[bad] + " at row " + bad / shape[1]
+                    + ", column " + bad % shape[1] + "; starting noise must be finite (standard-normal values)");
+        }
         return t;
     }
 
