@@ -309,8 +309,9 @@ public final class PlanReader {
                     String at = where + ".params." + e.getKey();
                     if (v.isNumber()) {
                         double d = v.doubleValue();
-                        if (!Double.isFinite(d)) {
-                            throw bad(at, v, "a parameter value is a finite number or a choice");
+                        // YAML's .inf is the parameter's to allow (a threshold such as s_tmax takes it) or refuse.
+                        if (Double.isNaN(d)) {
+                            throw bad(at, v, "a parameter value is a number or a choice");
                         }
                         params.put(e.getKey(), d);
                     } else if (v.isTextual()) {
