@@ -278,7 +278,7 @@ final class CompareCommand implements Callable<Integer> {
         ArrayNode axis = plan.putArray(nfe != null ? "nfe" : "steps");
         (nfe != null ? nfe : steps != null ? steps : List.of(10, 20)).forEach(axis::add);
         ArrayNode scales = plan.putArray("cfg");
-        (cfg != null ? cfg : List.of(mixture ? 1.0 : 3.0)).forEach(scales::add);
+        (cfg != null ? cfg : List.of(Plan.defaultCfg(m))).forEach(scales::add);
         List<String> texts = prompts != null ? prompts : List.of("");
         List<String> negs = negatives != null ? negatives : List.of();
         if (negs.size() > texts.size()) {

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * samplers: all              # or a list of names and {name, params: {...}, label} entries
  * schedulers: [simple]       # same shape as samplers; "all" for the whole catalogue
  * steps: [10, 20]            # or nfe: [10, 20, 40] (NFE budgets); exactly one of the two
- * cfg: 3                     # a number or a list; default 1
+ * cfg: 3                     # a number or a list, in [0, 100]; default 3 (image models) or 1 (mixtures)
  * prompts:                   # texts or {prompt, negative}; default one unconditional prompt ""
  *   - sneaker
  *   - {prompt: dress, negative: coat}
@@ -224,7 +224,7 @@ public final class PlanReader {
             }
             List<Integer> steps = hasSteps ? integers("steps", root.get("steps")) : List.of();
             List<Integer> nfe = hasNfe ? integers("nfe", root.get("nfe")) : List.of();
-            List<Double> cfg = root.has("cfg") ? numbers("cfg", root.get("cfg")) : List.of(1.0);
+            List<Double> cfg = root.has("cfg") ? numbers("cfg", root.get("cfg")) : List.of(Plan.defaultCfg(model));
             List<Plan.PromptSpec> prompts = root.has("prompts") ? prompts(root.get("prompts")) : List.of(Plan.PromptSpec.of(""));
             List<Long> seeds = seeds(required("seeds", root));
             int batch = root.has("batch") ? integer("batch", root.get("batch")) : 1;
