@@ -53,7 +53,10 @@ public final class PlanReader {
     private static final List<String> ENTRY_KEYS = List.of("name", "params", "label");
     private static final List<String> PROMPT_KEYS = List.of("prompt", "negative");
     private static final List<String> REFERENCE_KEYS = List.of("sampler", "scheduler", "steps");
-    /** More seeds than this in one range is a typo, not a plan (each seed is at least one image per cell). */
+    /**
+     * More seeds than this, in one range or in all, is a typo, not a plan (each seed is at least one image per
+     * cell); the seeds are read before PlanCheck counts the cells, so they are capped here.
+     */
     static final long MAX_RANGE = 1_000_000;
     private static final String SEEDS_ALLOWED = "seeds are integers or ranges like \"1-8\"";
     private static final Pattern RANGE = Pattern.compile("\\s*(\\d{1,18})\\s*(?:-\\s*(\\d{1,18})\\s*)?");
@@ -167,6 +170,10 @@ public final class PlanReader {
         if (b - a >= MAX_RANGE) {
             throw new PlanException(where + ": range " + quote(text.strip()) + " has " + (b - a + 1) + " seeds; at most "
                     + MAX_RANGE + " are allowed");
+        }
+        if (out.size() + (b - a + 1) > MAX_RANGE) {
+            throw new PlanException(where + ": " + quote(text.strip()) + " makes more than " + MAX_RANGE + " seeds in all;"
+                    + " at most " + MAX_RANGE + " are allowed");
         }
         for (long s = a; s <= b; s++) {
             add(s, where, item, out, seen);
