@@ -16,6 +16,7 @@ import dev.stepwise.harness.Checklist;
 import dev.stepwise.harness.Comparison;
 import dev.stepwise.harness.Grids;
 import dev.stepwise.harness.HumanScores;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ImageSource;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSource;
@@ -153,17 +154,21 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions onnx = new DeviceOptions();
 
+    @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.COMPARE)
+    Map<String, String> limit = new LinkedHashMap<>();
+
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
     boolean noProgress;
 
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        Plan plan = plan();
+        Limits limits = LimitFlag.parse(limit, Limits.NAMES.toArray(String[]::new));
+        Plan plan = plan(limits);
         Path home = ModelFolders.home();
-        List<Cell> cells = PlanCheck.check(plan, home);
+        List<Cell> cells = PlanCheck.check(plan, home, limits);
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
-        OnnxOptions options = onnx.options(workers);
+        OnnxOptions options = onnx.options(workers, limits);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UsageException("--out '" + out + "' is a file; give a folder for the report");
         }
@@ -234,7 +239,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** The plan from the file, or from the flags. */
-    private Plan plan() {
+    private Plan plan(Limits limits) {
         boolean flags = name != null || model != null || samplers != null || schedulers != null || steps != null
                 || samplerParameters != null || schedulerParameters != null
                 || nfe != null || cfg != null || prompts != null || negatives != null || seeds != null || batch != null
@@ -252,6 +257,7 @@ final class CompareCommand implements Callable<Integer> {
             if (parallel < 0) {
                 throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
             }
+            LimitFlag.check("--parallel", parallel, limits.threads(), "threads", "cells at once", limits);
             p = new Plan(p.name(), p.model(), p.samplers(), p.schedulers(), p.steps(), p.nfe(), p.cfg(), p.prompts(),
                     p.seeds(), p.batch(), p.reference(), p.dropSlowest(), parallel, p.checklist(), p.source());
         }

@@ -57,8 +57,9 @@ public final class Main implements Runnable {
         try {
             return commandLine(out, err).execute(args);
         } catch (OutOfMemoryError e) {
-            err.println("stepwise: out of memory (" + e.getMessage() + "); use a smaller --batch or give Java more "
-                    + "memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
+            // Sizes are checked against the limits (--limit) first, so this is a run that was allowed but too big.
+            err.println("stepwise: out of memory (" + e.getMessage() + "); use smaller sizes (--batch, --steps, a plan's"
+                    + " axes) or give Java more memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
             err.flush();
             return FAILURE;
         }

@@ -15,6 +15,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.MixtureSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -104,6 +105,9 @@ final class SampleCommand implements Callable<Integer> {
             completionCandidates = NoiseKinds.class)
     String noise;
 
+    @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.SAMPLE)
+    Map<String, String> limit = new LinkedHashMap<>();
+
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal, for runs over a second).")
     boolean noProgress;
 
@@ -155,6 +159,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private Run prepare() {
+        Limits limits = LimitFlag.parse(limit, "steps", "batch");
         sampling.check();
         SamplingOptions.checkCfg(cfg);
         if (!(denoise > 0 && denoise <= 1)) {
@@ -163,6 +168,10 @@ final class SampleCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
         }
+        LimitFlag.check("--batch", batch, limits.batch(), "batch", "rows", limits);
+        if (sigmas == null) {
+            checkSchedule(limits);
+        }
         SamplerInfo info = Samplers.get(sampling.sampler);
         Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
 
@@ -170,6 +179,10 @@ final class SampleCommand implements Callable<Integer> {
         Map<String, Object> schedulerValues = Map.of();
         if (sigmas != null) {
             sigmaList = readSigmas(sigmas);
+            if (sigmaList.length - 1 > limits.steps()) {
+                throw new UsageException("--sigmas lists " + (sigmaList.length - 1) + " steps, over the limit of "
+                        + limits.steps() + " steps; " + limits.raise("steps", sigmaList.length - 1));
+            }
         } else {
             schedulerValues = Schedulers.get(sampling.scheduler).options(schedulerParameters).asMap();
         }
@@ -190,6 +203,7 @@ final class SampleCommand implements Callable<Integer> {
         Conditioning positive = conditioning("--label", label, mixture);
         Conditioning negative = conditioning("--negative-label", negativeLabel, mixture);
 
+        LimitFlag.checkMemory("--batch", batch, m.sampleSize());
         int[] shape = Tensor.batchShape(batch, m.sampleShape());
         Tensor noiseTensor = initNoise == null ? null : readNoise(initNoise, shape);
 
@@ -209,6 +223,27 @@ final class SampleCommand implements Callable<Integer> {
         }
         return new Run(m, source, mixture, info, samplerValues, schedulerValues, sigmaList, sigmaList != null,
                 noiseTensor, positive, negative, b);
+    }
+
+    /**
+     * The schedule a run computes has --steps / --denoise steps (it walks the last --steps of them, as ComfyUI's
+     * KSampler), so --denoise 1e-300 asks for 2e301 sigmas: refused here, naming both, before any is computed.
+     */
+    private void checkSchedule(Limits limits) {
+        boolean full = denoise > 0.9999;   // as Sigmas.forRun
+        double total = full ? sampling.steps : Math.floor(sampling.steps / denoise);
+        if (total <= limits.steps()) {
+            return;
+        }
+        if (full) {
+            LimitFlag.check("--steps", sampling.steps, limits.steps(), "steps", "steps", limits);
+        }
+        String count = total < 1e15 ? Long.toString((long) total) : String.format(Locale.ROOT, "%.2e", total);
+        String raise = total <= Integer.MAX_VALUE ? "use a larger --denoise, or " + limits.raise("steps", (long) total)
+                : "use a larger --denoise";
+        throw new UsageException("--denoise " + denoise + " with --steps " + sampling.steps + " makes a " + count
+                + "-step schedule (the run takes its last " + sampling.steps + "), over the limit of " + limits.steps()
+                + " steps; " + raise);
     }
 
     static SampleRequest.NoiseKind noiseKind(String name) {

@@ -4,6 +4,7 @@ import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.harness.Limits;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -39,6 +40,12 @@ final class SamplingOptions {
         if (steps < 1) {
             throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
         }
+    }
+
+    /** Checks --steps against the steps limit too (a billion steps is a sigma list that exhausts memory). */
+    static void checkSteps(int steps, Limits limits) {
+        checkSteps(steps);
+        LimitFlag.check("--steps", steps, limits.steps(), "steps", "steps", limits);
     }
 
     static void checkCfg(double cfg) {
