@@ -316,9 +316,8 @@ public final class PlanReader {
                     String at = where + ".params." + e.getKey();
                     if (v.isNumber()) {
                         double d = v.doubleValue();
-                        // YAML's .inf is the parameter's to allow (a threshold such as s_tmax takes it) or refuse.
-                        if (Double.isNaN(d)) {
-                            throw bad(at, v, "a parameter value is a number or a choice");
+                        if (!Double.isFinite(d)) {
+                            throw bad(at, v, "a parameter value is a finite number, inf or -inf (as text), or a choice");
                         }
                         params.put(e.getKey(), d);
                     } else if (v.isTextual()) {
