@@ -180,7 +180,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** A number as the infotext writes it: "3", "3.5". */
     static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return Infotext.number(v);
     }
 
     /** OUT-i.png beside OUT.png. */
