@@ -89,9 +89,12 @@ public final class Main implements Runnable {
                 code = FAILURE;
                 message = ex.getMessage();
             } else if (ex instanceof NonFiniteException) {
-                // The input was in range but the run diverged: a failure while running, reported like one.
+                // The input was in range but the run diverged: a failure while running, reported like one. Only
+                // compare gets here with files written (its cells record their own divergence; this is a reference).
                 code = FAILURE;
-                message = ex.getMessage() + "; nothing was written (a lower --cfg or another sampler may keep it finite)";
+                message = ex.getMessage() + (command.equals("stepwise compare")
+                        ? "; the cells finished so far are kept" : "; nothing was written")
+                        + " (a lower --cfg or another sampler may keep it finite)";
             } else if (ex instanceof CancellationException) {
                 code = FAILURE;
                 message = "interrupted; nothing was written";

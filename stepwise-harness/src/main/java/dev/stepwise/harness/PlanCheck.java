@@ -19,8 +19,9 @@ import java.util.function.Function;
 
 /**
  * Checks everything a plan can get wrong before anything runs or is written, without opening an ONNX
- * session: registry names and parameters, ranges, repeats, the reference solver, the checklist file, the
- * model and every prompt against its vocabulary, and that every scheduler gives a sigma list (and every NFE
+ * session: registry names and parameters, ranges, repeats, sizes against the {@link Limits} (the number of cells
+ * too, counted from the axes), the reference solver, the checklist file, the model and every prompt against its
+ * vocabulary, and that every scheduler gives a sigma list (and every NFE
  * budget a step count) on the model. The first problem is thrown as one line.
  */
 public final class PlanCheck {
