@@ -65,7 +65,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (>= 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (1..1000000; --limit batch=N raises the limit). Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = "--out", paramLabel = "FILE.npy", required = true, description = "Output .npy file; FILE.npy.json gets the parameters.")

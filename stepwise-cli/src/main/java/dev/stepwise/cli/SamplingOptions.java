@@ -23,7 +23,7 @@ final class SamplingOptions {
             description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit steps=N raises the limit). Default: ${DEFAULT-VALUE}.")
     int steps;
 
     SamplingOptions(String defaultSampler, String defaultScheduler) {
