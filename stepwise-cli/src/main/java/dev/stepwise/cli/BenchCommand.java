@@ -12,6 +12,7 @@ import dev.stepwise.harness.Cell;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.Comparison;
 import dev.stepwise.harness.ImageSource;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSource;
 import dev.stepwise.harness.ModelSources;
@@ -88,13 +89,17 @@ final class BenchCommand implements Runnable {
         @Mixin
         DeviceOptions onnx = new DeviceOptions();
 
+        @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.BENCH_GENERATE)
+        Map<String, String> limit = new LinkedHashMap<>();
+
         @Override
         public Integer call() {
-            SamplingOptions.checkSteps(steps);
+            Limits limits = LimitFlag.parse(limit, "steps", "threads");
+            SamplingOptions.checkSteps(steps, limits);
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new UsageException("--seconds " + seconds + " is not allowed; give a time > 0");
             }
-            OnnxOptions options = onnx.options(1);
+            OnnxOptions options = onnx.options(1, limits);
             PrintWriter out = spec.commandLine().getOut();
             try (ImageModel image = ImageModel.load(ModelFolders.resolve(model), options)) {
                 ModelConfig c = image.config();
@@ -195,22 +200,27 @@ final class BenchCommand implements Runnable {
         @Mixin
         DeviceOptions onnx = new DeviceOptions();
 
+        @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.BENCH_COMPARE)
+        Map<String, String> limit = new LinkedHashMap<>();
+
         @Override
         public Integer call() throws IOException {
+            Limits limits = LimitFlag.parse(limit, "steps", "threads", "cells");
             if (seeds < 1) {
                 throw new UsageException("--seeds " + seeds + " is not allowed; give a seed count >= 1");
             }
             if (parallel < 0) {
                 throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
             }
+            LimitFlag.check("--parallel", parallel, limits.threads(), "threads", "cells at once", limits);
             if (ModelSources.isMixture(model)) {
                 throw new UsageException("--model '" + model + "' is a mixture; this benchmark needs an image model");
             }
             int workers = parallel > 0 ? parallel : Runtime.getRuntime().availableProcessors();
-            OnnxOptions options = onnx.options(workers);
+            OnnxOptions options = onnx.options(workers, limits);
             Plan plan = plan();
             Path home = ModelFolders.home();
-            List<Cell> cells = PlanCheck.check(plan, home);
+            List<Cell> cells = PlanCheck.check(plan, home, limits);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "model %s, %d cells (%s x karras x steps 10,20 x cfg 3 x %s x seeds 1-%d), %d at once, "
                             + "device %s, %d cores%n", plan.model(), cells.size(), String.join(",", SAMPLERS),

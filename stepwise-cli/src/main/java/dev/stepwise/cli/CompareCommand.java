@@ -18,6 +18,7 @@ import dev.stepwise.harness.Checklist;
 import dev.stepwise.harness.Comparison;
 import dev.stepwise.harness.Grids;
 import dev.stepwise.harness.HumanScores;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ImageSource;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSource;
@@ -122,7 +123,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "NFE budgets instead of step counts: each sampler takes the most steps whose model calls fit.")
     List<Integer> nfe;
 
-    @Option(names = "--cfg", paramLabel = "X", split = ",", splitSynopsisLabel = ",", description = "Guidance scales. Default: 3 for image models, 1 for mixtures.")
+    @Option(names = "--cfg", paramLabel = "X", split = ",", splitSynopsisLabel = ",", description = "Guidance scales, each in [0, 100] (1 = no guidance). Default: 3 for image models, 1 for mixtures.")
     List<Double> cfg;
 
     @Option(names = "--prompt", paramLabel = "TEXT",
@@ -161,6 +162,9 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions onnx = new DeviceOptions();
 
+    @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.COMPARE)
+    Map<String, String> limit = new LinkedHashMap<>();
+
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
     boolean noProgress;
 
@@ -172,11 +176,12 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        Plan plan = plan();
+        Limits limits = LimitFlag.parse(limit, Limits.NAMES.toArray(String[]::new));
+        Plan plan = plan(limits);
         Path home = ModelFolders.home();
-        List<Cell> cells = PlanCheck.check(plan, home);
+        List<Cell> cells = PlanCheck.check(plan, home, limits);
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
-        OnnxOptions options = onnx.options(workers);
+        OnnxOptions options = onnx.options(workers, limits);
         Outputs.checkFolder("--out", out);
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
         Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
@@ -266,7 +271,7 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /** The plan from the file, or from the flags. */
-    private Plan plan() {
+    private Plan plan(Limits limits) {
         boolean flags = name != null || model != null || samplers != null || schedulers != null || steps != null
                 || samplerParameters != null || schedulerParameters != null
                 || nfe != null || cfg != null || prompts != null || negatives != null || seeds != null || batch != null
@@ -284,6 +289,7 @@ final class CompareCommand implements Callable<Integer> {
             if (parallel < 0) {
                 throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
             }
+            LimitFlag.check("--parallel", parallel, limits.threads(), "threads", "cells at once", limits);
             p = new Plan(p.name(), p.model(), p.samplers(), p.schedulers(), p.steps(), p.nfe(), p.cfg(), p.prompts(),
                     p.seeds(), p.batch(), p.reference(), p.dropSlowest(), parallel, p.checklist(), p.source());
         }
@@ -310,7 +316,7 @@ final class CompareCommand implements Callable<Integer> {
         ArrayNode axis = plan.putArray(nfe != null ? "nfe" : "steps");
         (nfe != null ? nfe : steps != null ? steps : List.of(10, 20)).forEach(axis::add);
         ArrayNode scales = plan.putArray("cfg");
-        (cfg != null ? cfg : List.of(mixture ? 1.0 : 3.0)).forEach(scales::add);
+        (cfg != null ? cfg : List.of(Plan.defaultCfg(m))).forEach(scales::add);
         List<String> texts = prompts != null ? prompts : List.of("");
         List<String> negs = negatives != null ? negatives : List.of();
         if (negs.size() > texts.size()) {

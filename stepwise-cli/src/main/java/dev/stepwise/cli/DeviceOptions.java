@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.harness.Limits;
 import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.OnnxSessions;
 import picocli.CommandLine.Option;
@@ -20,13 +21,15 @@ final class DeviceOptions {
     int threads;
 
     /**
-     * The checked session options for a session that {@code workers} threads call at once: automatic threads
+     * The checked session options (--threads within the threads limit) for a session that {@code workers} threads call at once: automatic threads
      * are 1 per call when there are several workers, so that they do not oversubscribe the cores.
      */
-    OnnxOptions options(int workers) {
+    OnnxOptions options(int workers, Limits limits) {
         if (threads < 0) {
             throw new UsageException("--threads " + threads + " is not allowed; threads must be >= 0 (0 = automatic)");
         }
+        // ONNX Runtime starts every intra-op thread it is told to: 100000 of them hang the machine.
+        LimitFlag.check("--threads", threads, limits.threads(), "threads", "threads", limits);
         OnnxOptions.Device d;
         try {
             d = OnnxOptions.Device.parse(device);

@@ -11,6 +11,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.SchedulerInfo;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
@@ -74,14 +75,16 @@ final class GenerateCommand implements Callable<Integer> {
     SamplingOptions sampling = new SamplingOptions("dpmpp_2m", "karras");
 
     @Option(names = "--cfg", paramLabel = "X", defaultValue = "3",
-            description = "Classifier-free guidance scale (>= 0; 1 = no guidance, no unconditional pass). Default: ${DEFAULT-VALUE}.")
+            description = "Classifier-free guidance scale in [0, 100] (1 = no guidance, no unconditional pass; CFG++ "
+                    + "samplers: about 0-2). Default: ${DEFAULT-VALUE}.")
     double cfg;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
-            description = "Images to generate in one batch (1..1024); more than 1 writes a labelled grid. Default: ${DEFAULT-VALUE}.")
+            description = "Images to generate in one batch (1..1024, --limit batch=N raises it); more than 1 writes a "
+                    + "labelled grid. Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", required = true, description = "Output PNG file." + Outputs.FILE_RULE)
@@ -113,11 +116,11 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Scheduler parameter, repeatable (e.g. -S rho=5); see 'stepwise list schedulers'.")
     Map<String, String> schedulerParameters = new LinkedHashMap<>();
 
+    @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.GENERATE)
+    Map<String, String> limit = new LinkedHashMap<>();
+
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal, for runs over a second).")
     boolean noProgress;
-
-    /** Largest --batch: 1024 images of 28x28 is well inside the default heap. */
-    static final int MAX_BATCH = 1024;
 
     @Override
     public Integer call() throws IOException {
@@ -176,7 +179,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** A number as the infotext writes it: "3", "3.5". */
     static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return Infotext.number(v);
     }
 
     /** OUT-i.png beside OUT.png. */
@@ -192,10 +195,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Plan prepare() {
-        sampling.check();
+        Limits limits = LimitFlag.parse(limit, "steps", "batch", "threads");
+        SamplingOptions.checkSteps(sampling.steps, limits);
         SamplingOptions.checkCfg(cfg);
-        if (batch < 1 || batch > MAX_BATCH) {
-            throw new UsageException("--batch " + batch + " is not allowed; batch must be in 1.." + MAX_BATCH);
+        if (batch < 1 || batch > limits.imageBatch()) {
+            throw new UsageException("--batch " + batch + " is not allowed; batch must be in 1.." + limits.imageBatch()
+                    + (batch > limits.imageBatch() ? " (" + limits.raise("batch", batch) + ")" : ""));
         }
         if (scale < 1 || scale > 64) {
             throw new UsageException("--scale " + scale + " is not allowed; scale must be an integer in 1..64");
@@ -212,7 +217,7 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--filter: " + e.getMessage());
         }
-        OnnxOptions options = onnx.options(1);
+        OnnxOptions options = onnx.options(1, limits);
         SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
         SchedulerInfo sched = Schedulers.get(sampling.scheduler);

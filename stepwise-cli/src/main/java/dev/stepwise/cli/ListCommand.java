@@ -78,9 +78,6 @@ final class ListCommand implements Runnable {
     }
 
     private static String defaultText(Parameter p) {
-        if (p.type() == Parameter.Type.REAL && Double.isInfinite(p.defaultValue())) {
-            return p.defaultValue() > 0 ? "inf" : "-inf";
-        }
         return p.defaultText();
     }
 

@@ -1,6 +1,7 @@
 package dev.stepwise.cli;
 
 import dev.stepwise.core.io.Printable;
+import dev.stepwise.core.sampling.NonFiniteException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -57,8 +58,9 @@ public final class Main implements Runnable {
         try {
             return commandLine(out, err).execute(args);
         } catch (OutOfMemoryError e) {
-            err.println("stepwise: out of memory (" + e.getMessage() + "); use a smaller --batch or give Java more "
-                    + "memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
+            // Sizes are checked against the limits (--limit) first, so this is a run that was allowed but too big.
+            err.println("stepwise: out of memory (" + e.getMessage() + "); use smaller sizes (--batch, --steps, a plan's"
+                    + " axes) or give Java more memory, e.g. STEPWISE_JAVA_OPTS=-Xmx8g");
             err.flush();
             return FAILURE;
         }
@@ -89,6 +91,13 @@ public final class Main implements Runnable {
             } else if (ex instanceof IOException || ex instanceof UncheckedIOException) {
                 code = FAILURE;
                 message = ex.getMessage();
+            } else if (ex instanceof NonFiniteException) {
+                // The input was in range but the run diverged: a failure while running, reported like one. Only
+                // compare gets here with files written (its cells record their own divergence; this is a reference).
+                code = FAILURE;
+                message = ex.getMessage() + (command.equals("stepwise compare")
+                        ? "; the cells finished so far are kept" : "; nothing was written")
+                        + " (a lower --cfg or another sampler may keep it finite)";
             } else if (ex instanceof CancellationException) {
                 code = FAILURE;
                 message = "interrupted; nothing was written";

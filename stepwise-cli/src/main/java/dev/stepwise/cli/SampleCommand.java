@@ -16,6 +16,7 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.MixtureSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,13 +60,13 @@ final class SampleCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling = new SamplingOptions("euler", "normal");
 
-    @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale (>= 0; 1 = no guidance). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--cfg", paramLabel = "X", defaultValue = "1", description = "Classifier-free guidance scale in [0, 100] (1 = no guidance). Default: ${DEFAULT-VALUE}.")
     double cfg;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (>= 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (1..1000000; --limit batch=N raises the limit). Default: ${DEFAULT-VALUE}.")
     int batch;
 
     @Option(names = "--out", paramLabel = "FILE.npy", required = true, description = "Output .npy file; FILE.npy.json gets the parameters." + Outputs.FILE_RULE)
@@ -104,6 +105,9 @@ final class SampleCommand implements Callable<Integer> {
                     + "see the sidecar's \"noise\").",
             completionCandidates = NoiseKinds.class)
     String noise;
+
+    @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.SAMPLE)
+    Map<String, String> limit = new LinkedHashMap<>();
 
     @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal, for runs over a second).")
     boolean noProgress;
@@ -156,6 +160,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private Run prepare() {
+        Limits limits = LimitFlag.parse(limit, "steps", "batch");
         sampling.check();
         SamplingOptions.checkCfg(cfg);
         if (!(denoise > 0 && denoise <= 1)) {
@@ -164,6 +169,10 @@ final class SampleCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
         }
+        LimitFlag.check("--batch", batch, limits.batch(), "batch", "rows", limits);
+        if (sigmas == null) {
+            checkSchedule(limits);
+        }
         SamplerInfo info = Samplers.get(sampling.sampler);
         Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
 
@@ -171,6 +180,10 @@ final class SampleCommand implements Callable<Integer> {
         Map<String, Object> schedulerValues = Map.of();
         if (sigmas != null) {
             sigmaList = readSigmas(sigmas);
+            if (sigmaList.length - 1 > limits.steps()) {
+                throw new UsageException("--sigmas lists " + (sigmaList.length - 1) + " steps, over the limit of "
+                        + limits.steps() + " steps; " + limits.raise("steps", sigmaList.length - 1));
+            }
         } else {
             schedulerValues = Schedulers.get(sampling.scheduler).options(schedulerParameters).asMap();
         }
@@ -191,6 +204,7 @@ final class SampleCommand implements Callable<Integer> {
         Conditioning positive = conditioning("--label", label, mixture);
         Conditioning negative = conditioning("--negative-label", negativeLabel, mixture);
 
+        LimitFlag.checkMemory("--batch", batch, m.sampleSize());
         int[] shape = Tensor.batchShape(batch, m.sampleShape());
         Tensor noiseTensor = initNoise == null ? null : readNoise(initNoise, shape);
 
@@ -211,6 +225,27 @@ final class SampleCommand implements Callable<Integer> {
         }
         return new Run(m, source, mixture, info, samplerValues, schedulerValues, sigmaList, sigmaList != null,
                 noiseTensor, positive, negative, b);
+    }
+
+    /**
+     * The schedule a run computes has --steps / --denoise steps (it walks the last --steps of them, as ComfyUI's
+     * KSampler), so --denoise 1e-300 asks for 2e301 sigmas: refused here, naming both, before any is computed.
+     */
+    private void checkSchedule(Limits limits) {
+        boolean full = denoise > 0.9999;   // as Sigmas.forRun
+        double total = full ? sampling.steps : Math.floor(sampling.steps / denoise);
+        if (total <= limits.steps()) {
+            return;
+        }
+        if (full) {
+            LimitFlag.check("--steps", sampling.steps, limits.steps(), "steps", "steps", limits);
+        }
+        String count = total < 1e15 ? Long.toString((long) total) : String.format(Locale.ROOT, "%.2e", total);
+        String raise = total <= Integer.MAX_VALUE ? "use a larger --denoise, or " + limits.raise("steps", (long) total)
+                : "use a larger --denoise";
+        throw new UsageException("--denoise " + denoise + " with --steps " + sampling.steps + " makes a " + count
+                + "-step schedule (the run takes its last " + sampling.steps + "), over the limit of " + limits.steps()
+                + " steps; " + raise);
     }
 
     static SampleRequest.NoiseKind noiseKind(String name) {
@@ -273,6 +308,12 @@ final class SampleCommand implements Callable<Integer> {
         if (!Arrays.equals(t.shape(), shape)) {
             throw new UsageException("--init-noise '" + file + "' has shape " + Arrays.toString(t.shape())
                     + " but --batch and the model's dimension need " + Arrays.toString(shape));
+        }
+        int bad = Stepwise.firstNonFinite(t.data());
+        if (bad >= 0) {
+            // NaN or Inf noise gives NaN samples at every step; float64 values past float32's range read as Inf.
+            throw new UsageException("--init-noise '" + file + "' holds " + t.data()[bad] + " at row " + bad / shape[1]
+                    + ", column " + bad % shape[1] + "; starting noise must be finite (standard-normal values)");
         }
         return t;
     }

@@ -1,8 +1,10 @@
 package dev.stepwise.cli;
 
 import dev.stepwise.core.SampleRequest;
+import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.harness.Limits;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -21,7 +23,7 @@ final class SamplingOptions {
             description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (>= 1). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit steps=N raises the limit). Default: ${DEFAULT-VALUE}.")
     int steps;
 
     SamplingOptions(String defaultSampler, String defaultScheduler) {
@@ -40,9 +42,15 @@ final class SamplingOptions {
         }
     }
 
+    /** Checks --steps against the steps limit too (a billion steps is a sigma list that exhausts memory). */
+    static void checkSteps(int steps, Limits limits) {
+        checkSteps(steps);
+        LimitFlag.check("--steps", steps, limits.steps(), "steps", "steps", limits);
+    }
+
     static void checkCfg(double cfg) {
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) {
-            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be a finite number >= 0");
+        if (!(cfg >= 0 && cfg <= ClassifierFreeGuidance.MAX_SCALE)) {
+            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be in " + ClassifierFreeGuidance.RANGE);
         }
     }
 

@@ -35,13 +35,28 @@ import java.util.Arrays;
  * from a Brownian tree seeded with the seed.
  */
 public final class Stepwise {
+    /** The most values a run's state may have: the largest Java array (the JDK reserves a few header words). */
+    public static final int MAX_VALUES = Integer.MAX_VALUE - 8;
+
     private Stepwise() {
+    }
+
+    /** The index of the first NaN or infinite value, or -1 when all are finite. */
+    public static int firstNonFinite(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
      * Runs the request.
      *
      * @throws IllegalArgumentException with one line naming the bad setting and what is allowed
+     * @throws dev.stepwise.core.sampling.NonFiniteException when the sample or the model's prediction becomes NaN
+     *                                                       or infinite, naming the step and sigma
      */
     public static SampleResult sample(SampleRequest r) {
         Model model = r.model();
@@ -54,13 +69,24 @@ public final class Stepwise {
         double[] sigmas = sigmasFor(r, info);
         ClassifierFreeGuidance guidance = new ClassifierFreeGuidance(r.cfg(), r.batchCondUncond());
 
+        long size = (long) r.batch() * model.sampleSize();
+        if (size > MAX_VALUES) {
+            // int arithmetic would wrap and fail later as a negative array size or an out-of-memory error
+            throw new IllegalArgumentException("batch " + r.batch() + " x " + model.sampleSize() + " values per sample = "
+                    + size + " values, more than one array holds (" + MAX_VALUES + "); use a smaller batch");
+        }
         int[] shape = Tensor.batchShape(r.batch(), model.sampleShape());
         TorchGenerator generator = new TorchGenerator(r.seed());
-        float[] noise = new float[r.batch() * model.sampleSize()];
+        float[] noise = new float[(int) size];
         if (r.initialNoise() != null) {
             if (!Arrays.equals(r.initialNoise().shape(), shape)) {
                 throw new IllegalArgumentException("initial noise has shape " + Arrays.toString(r.initialNoise().shape())
                         + " but the run needs " + Arrays.toString(shape));
+            }
+            int bad = firstNonFinite(r.initialNoise().data());
+            if (bad >= 0) {
+                throw new IllegalArgumentException("initial noise value " + r.initialNoise().data()[bad] + " at index " + bad
+                        + " is not allowed; starting noise must be finite (standard-normal values)");
             }
             System.arraycopy(r.initialNoise().data(), 0, noise, 0, noise.length);
         } else {
@@ -75,6 +101,7 @@ public final class Stepwise {
         long start = System.nanoTime();
         sampler.sample(ctx, x, sigmas);
         ms.inverseNoiseScaling(sigmas[sigmas.length - 1], x);
+        ctx.requireFiniteResult(x);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         return new SampleResult(Tensor.wrap(x, shape), sigmas, ctx.calls(), elapsed);
     }

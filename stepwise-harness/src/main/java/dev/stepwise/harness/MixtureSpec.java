@@ -27,6 +27,13 @@ public final class MixtureSpec {
     /** The keys, in the order the spec format documents them (messages list them so). */
     private static final List<String> TOP_KEYS = List.of("dim", "components", "sigma_min", "sigma_max");
     private static final List<String> COMPONENT_KEYS = List.of("weight", "mean", "std", "label");
+    /**
+     * The largest mean value, std and sigma_max, and 1 / the smallest sigma_min. Samples are float32 (largest
+     * 3.4e38): past this, the noise added, the squares of the density and the ODE's divisions by sigma overflow,
+     * and a run goes NaN (std 1e300 squared is infinite in double precision too).
+     */
+    static final double MAX_MAGNITUDE = 1e30;
+    private static final String MAX_TEXT = "1e30";
 
     private MixtureSpec() {
     }
@@ -80,8 +87,21 @@ public final class MixtureSpec {
         for (int k = 0; k < comps.size(); k++) {
             components.add(component(source, "components[" + k + "]", comps.get(k), dim));
         }
+        double weights = 0;
+        for (GaussianMixture.Component c : components) {
+            weights += c.weight();
+        }
+        if (!Double.isFinite(weights)) {
+            throw new PlanException(source + ": the components' weights sum to " + weights + "; give weights whose sum"
+                    + " is finite (they are normalised, so [1, 3] is [0.25, 0.75])");
+        }
         double sigmaMin = optionalPositive(source, "sigma_min", root.get("sigma_min"), GaussianMixture.DEFAULT_SIGMA_MIN);
         double sigmaMax = optionalPositive(source, "sigma_max", root.get("sigma_max"), GaussianMixture.DEFAULT_SIGMA_MAX);
+        if (sigmaMin < 1 / MAX_MAGNITUDE) {
+            throw new PlanException(source + ": sigma_min = " + sigmaMin + " is too small; allowed: 1e-30 or more"
+                    + " (the ODE divides by sigma in float32)");
+        }
+        magnitude(source, "sigma_max", sigmaMax, "sigma_max");
         if (!(sigmaMax > sigmaMin)) {
             throw new PlanException(source + ": sigma_max = " + sigmaMax + " must be greater than sigma_min = " + sigmaMin);
         }
@@ -111,13 +131,23 @@ public final class MixtureSpec {
         double[] mean = new double[dim];
         for (int j = 0; j < dim; j++) {
             mean[j] = number(source, where + ".mean[" + j + "]", m.get(j));
+            magnitude(source, where + ".mean[" + j + "]", mean[j], "a mean value");
         }
         double std = number(source, where + ".std", required(source, where + ".std", c.get("std")));
         if (!(std >= 0)) {
             throw new PlanException(source + ": " + where + ".std = " + std + " is not allowed; std must be >= 0");
         }
+        magnitude(source, where + ".std", std, "std");
         Integer label = c.has("label") ? integer(source, where + ".label", c.get("label"), 0) : null;
         return new GaussianMixture.Component(weight, mean, std, label);
+    }
+
+    /** Refuses a value past {@link #MAX_MAGNITUDE}, whose runs would overflow. */
+    private static void magnitude(String source, String field, double v, String what) {
+        if (Math.abs(v) > MAX_MAGNITUDE) {
+            throw new PlanException(source + ": " + field + " = " + v + " is too large; " + what + " must be at most "
+                    + MAX_TEXT + " in absolute value (samples are float32, and larger values overflow)");
+        }
     }
 
     private static JsonNode required(String source, String field, JsonNode value) {

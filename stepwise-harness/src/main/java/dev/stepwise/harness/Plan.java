@@ -37,6 +37,14 @@ public record Plan(String name, String model, List<SamplerSpec> samplers, List<S
     /** Images the normalized time drops unless the plan says otherwise (the community experiment's 4). */
     public static final int DEFAULT_DROP_SLOWEST = 4;
 
+    /**
+     * The guidance scale of a plan that gives none, from plan files and compare's flags alike: 3 on an image model
+     * (generate's default, the quality bar's setting), 1 on an analytic mixture (sample's: no guidance).
+     */
+    public static double defaultCfg(String model) {
+        return ModelSources.isMixture(model) ? 1 : 3;
+    }
+
     public Plan {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(model, "model");

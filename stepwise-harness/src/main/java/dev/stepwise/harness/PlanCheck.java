@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
@@ -18,30 +19,29 @@ import java.util.function.Function;
 
 /**
  * Checks everything a plan can get wrong before anything runs or is written, without opening an ONNX
- * session: registry names and parameters, ranges, repeats, the reference solver, the checklist file, the
- * model and every prompt against its vocabulary, and that every scheduler gives a sigma list (and every NFE
+ * session: registry names and parameters, ranges, repeats, sizes against the {@link Limits} (the number of cells
+ * too, counted from the axes), the reference solver, the checklist file, the model and every prompt against its
+ * vocabulary, and that every scheduler gives a sigma list (and every NFE
  * budget a step count) on the model. The first problem is thrown as one line.
  */
 public final class PlanCheck {
-    /** Step counts above this are a typo, not a plan. */
-    public static final int MAX_STEPS = 10_000;
-    /** NFE budgets above this are a typo, not a plan. */
-    public static final int MAX_NFE = 100_000;
-    /** Rows per cell, any model. */
-    public static final int MAX_BATCH = 1_000_000;
-    /** Rows per cell of an image model (each row is an image through the network). */
-    public static final int MAX_IMAGE_BATCH = 1024;
-
     private PlanCheck() {
     }
 
+    /** {@link #check(Plan, Path, Limits)} with the default limits. */
+    public static List<Cell> check(Plan plan, Path modelsHome) {
+        return check(plan, modelsHome, Limits.DEFAULT);
+    }
+
     /**
-     * Checks the plan and returns its cells (as {@link Cells#expand}).
+     * Checks the plan and returns its cells (as {@link Cells#expand}). Sizes are checked against the limits
+     * before anything is expanded, so a plan of billions of cells is refused, not run out of memory.
      *
      * @param modelsHome the folder model names are looked up in (and the classifier under it)
+     * @param limits     step counts, NFE budgets, batch, parallel cells and the number of cells
      * @throws PlanException naming the plan, the field and the bad value, and what is allowed
      */
-    public static List<Cell> check(Plan plan, Path modelsHome) {
+    public static List<Cell> check(Plan plan, Path modelsHome, Limits limits) {
         String src = plan.source() + ": ";
         nonEmpty(plan, plan.samplers(), "samplers", "give sampler names or \"all\"");
         nonEmpty(plan, plan.schedulers(), "schedulers", "give scheduler names or \"all\"");
@@ -69,11 +69,12 @@ public final class PlanCheck {
                     : "give steps or nfe, not both"));
         }
         String axis = plan.byNfe() ? "nfe" : "steps";
-        int max = plan.byNfe() ? MAX_NFE : MAX_STEPS;
+        int max = plan.byNfe() ? limits.nfe() : limits.steps();
         for (int i = 0; i < plan.stepAxis().size(); i++) {
             int v = plan.stepAxis().get(i);
             if (v < 1 || v > max) {
-                throw new PlanException(src + axis + "[" + i + "] = " + v + " is out of range; allowed: 1.." + max);
+                throw new PlanException(src + axis + "[" + i + "] = " + v + " is out of range; allowed: 1.." + max
+                        + (v > max ? " (" + limits.raise(axis, v) + ")" : ""));
             }
         }
         unique(plan, plan.stepAxis(), axis, String::valueOf, "value");
@@ -81,9 +82,9 @@ public final class PlanCheck {
         nonEmpty(plan, plan.cfg(), "cfg", "give a guidance scale such as 1 or 3");
         for (int i = 0; i < plan.cfg().size(); i++) {
             double c = plan.cfg().get(i);
-            if (!Double.isFinite(c) || c < 0) {
-                throw new PlanException(src + "cfg[" + i + "] = " + c + " is out of range; allowed: a finite scale >= 0"
-                        + " (1 = no guidance)");
+            if (!(c >= 0 && c <= ClassifierFreeGuidance.MAX_SCALE)) {
+                throw new PlanException(src + "cfg[" + i + "] = " + c + " is out of range; allowed: "
+                        + ClassifierFreeGuidance.RANGE);
             }
         }
         unique(plan, plan.cfg(), "cfg", Cell::plain, "value");
@@ -94,25 +95,49 @@ public final class PlanCheck {
         nonEmpty(plan, plan.seeds(), "seeds", "give seeds such as [1, 2] or \"1-8\"");
         unique(plan, plan.seeds(), "seeds", String::valueOf, "seed");
 
-        range(plan, "batch", plan.batch(), 1, MAX_BATCH);
-        range(plan, "drop_slowest", plan.dropSlowest(), 0, Integer.MAX_VALUE);
-        range(plan, "parallel", plan.parallel(), 0, Integer.MAX_VALUE);
+        range(plan, "batch", plan.batch(), 1, limits.batch(), limits, "batch");
+        range(plan, "drop_slowest", plan.dropSlowest(), 0, Integer.MAX_VALUE, limits, null);
+        range(plan, "parallel", plan.parallel(), 0, limits.threads(), limits, "threads");
+        cells(plan, limits);
 
         Plan.ReferenceSpec ref = plan.reference();
         if (ref != null) {
-            reference(plan, ref);
+            reference(plan, ref, limits);
         }
         if (plan.checklist() != null && !Files.isRegularFile(plan.checklist())) {
             throw new PlanException(src + "checklist '" + plan.checklist() + "' does not exist");
         }
 
-        ModelSampling sampling = model(plan, modelsHome);
+        ModelSampling sampling = model(plan, modelsHome, limits);
         sigmas(plan, sampling);
         return Cells.expand(plan, sampling);
     }
 
+    /**
+     * The number of cells, counted from the axes (without making them, and without overflow), against the limit;
+     * a 6-million-cell plan is refused here rather than started.
+     */
+    private static void cells(Plan plan, Limits limits) {
+        long[] sizes = {plan.samplers().size(), plan.schedulers().size(), plan.stepAxis().size(), plan.cfg().size(),
+                plan.prompts().size(), plan.seeds().size()};
+        long n = 1;
+        for (long s : sizes) {
+            n = s != 0 && n > Long.MAX_VALUE / s ? Long.MAX_VALUE : n * s;
+        }
+        if (n > limits.cells()) {
+            throw new PlanException(plan.source() + ": the plan has " + n + " cells (" + count(sizes[0], "sampler") + " x "
+                    + count(sizes[1], "scheduler") + " x " + sizes[2] + " " + (plan.byNfe() ? "nfe" : "steps") + " x "
+                    + sizes[3] + " cfg x " + count(sizes[4], "prompt") + " x " + count(sizes[5], "seed")
+                    + "), more than the limit of " + limits.cells() + "; shorten an axis, or " + limits.raise("cells", n));
+        }
+    }
+
+    private static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
+
     /** The reference solve must converge to the same point every time: a deterministic, fixed-step, CFG sampler. */
-    private static void reference(Plan plan, Plan.ReferenceSpec ref) {
+    private static void reference(Plan plan, Plan.ReferenceSpec ref, Limits limits) {
         String at = plan.source() + ": reference";
         SamplerInfo info;
         try {
@@ -127,22 +152,23 @@ public final class PlanCheck {
             throw new PlanException(at + " sampler '" + ref.sampler() + "' is " + why + "; use a deterministic"
                     + " solver such as heun or dpmpp_2m (default: heun)");
         }
-        if (ref.steps() < 1 || ref.steps() > MAX_STEPS) {
-            throw new PlanException(at + ".steps = " + ref.steps() + " is out of range; allowed: 1.." + MAX_STEPS);
+        if (ref.steps() < 1 || ref.steps() > limits.steps()) {
+            throw new PlanException(at + ".steps = " + ref.steps() + " is out of range; allowed: 1.." + limits.steps()
+                    + (ref.steps() > limits.steps() ? " (" + limits.raise("steps", ref.steps()) + ")" : ""));
         }
     }
 
     /** Resolves the model, checks every prompt and negative against it; returns its noise schedule. */
-    private static ModelSampling model(Plan plan, Path modelsHome) {
+    private static ModelSampling model(Plan plan, Path modelsHome, Limits limits) {
         if (ModelSources.isMixture(plan.model())) {
             MixtureSource m = ModelSources.mixture(plan.model(), plan.source() + ": model");
             prompts(plan, m::parse);
             return m.mixture().sampling();
         }
         ModelConfig config = ModelSources.config(plan, modelsHome);
-        if (plan.batch() > MAX_IMAGE_BATCH) {
+        if (plan.batch() > limits.imageBatch()) {
             throw new PlanException(plan.source() + ": batch = " + plan.batch() + " is too large for an image model;"
-                    + " allowed: 1.." + MAX_IMAGE_BATCH);
+                    + " allowed: 1.." + limits.imageBatch() + " (" + limits.raise("batch", plan.batch()) + ")");
         }
         prompts(plan, (text, where) -> ImageSource.parse(config, text, where));
         return config.sampling();
@@ -198,10 +224,12 @@ public final class PlanCheck {
         }
     }
 
-    private static void range(Plan plan, String field, int value, int min, int max) {
+    /** Refuses a value outside min..max; past a limit (named {@code limit}), the message says how to raise it. */
+    private static void range(Plan plan, String field, int value, int min, int max, Limits limits, String limit) {
         if (value < min || value > max) {
             throw new PlanException(plan.source() + ": " + field + " = " + value + " is out of range; allowed: "
-                    + (max == Integer.MAX_VALUE ? min + " or more" : min + ".." + max));
+                    + (max == Integer.MAX_VALUE ? min + " or more" : min + ".." + max)
+                    + (limit != null && value > max ? " (" + limits.raise(limit, value) + ")" : ""));
         }
     }
 

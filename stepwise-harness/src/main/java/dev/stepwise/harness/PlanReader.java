@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * samplers: all              # or a list of names and {name, params: {...}, label} entries
  * schedulers: [simple]       # same shape as samplers; "all" for the whole catalogue
  * steps: [10, 20]            # or nfe: [10, 20, 40] (NFE budgets); exactly one of the two
- * cfg: 3                     # a number or a list; default 1
+ * cfg: 3                     # a number or a list, in [0, 100]; default 3 (image models) or 1 (mixtures)
  * prompts:                   # texts or {prompt, negative}; default one unconditional prompt ""
  *   - sneaker
  *   - {prompt: dress, negative: coat}
@@ -54,7 +54,10 @@ public final class PlanReader {
     private static final List<String> ENTRY_KEYS = List.of("name", "params", "label");
     private static final List<String> PROMPT_KEYS = List.of("prompt", "negative");
     private static final List<String> REFERENCE_KEYS = List.of("sampler", "scheduler", "steps");
-    /** More seeds than this in one range is a typo, not a plan (each seed is at least one image per cell). */
+    /**
+     * More seeds than this, in one range or in all, is a typo, not a plan (each seed is at least one image per
+     * cell); the seeds are read before PlanCheck counts the cells, so they are capped here.
+     */
     static final long MAX_RANGE = 1_000_000;
     private static final String SEEDS_ALLOWED = "seeds are integers or ranges like \"1-8\"";
     private static final Pattern RANGE = Pattern.compile("\\s*(\\d{1,18})\\s*(?:-\\s*(\\d{1,18})\\s*)?");
@@ -174,6 +177,10 @@ public final class PlanReader {
             throw new PlanException(where + ": range " + quote(text.strip()) + " has " + (b - a + 1) + " seeds; at most "
                     + MAX_RANGE + " are allowed");
         }
+        if (out.size() + (b - a + 1) > MAX_RANGE) {
+            throw new PlanException(where + ": " + quote(text.strip()) + " makes more than " + MAX_RANGE + " seeds in all;"
+                    + " at most " + MAX_RANGE + " are allowed");
+        }
         for (long s = a; s <= b; s++) {
             add(s, where, item, out, seen);
         }
@@ -230,7 +237,7 @@ public final class PlanReader {
             }
             List<Integer> steps = hasSteps ? integers("steps", root.get("steps")) : List.of();
             List<Integer> nfe = hasNfe ? integers("nfe", root.get("nfe")) : List.of();
-            List<Double> cfg = root.has("cfg") ? numbers("cfg", root.get("cfg")) : List.of(1.0);
+            List<Double> cfg = root.has("cfg") ? numbers("cfg", root.get("cfg")) : List.of(Plan.defaultCfg(model));
             List<Plan.PromptSpec> prompts = root.has("prompts") ? prompts(root.get("prompts")) : List.of(Plan.PromptSpec.of(""));
             List<Long> seeds = seeds(required("seeds", root));
             int batch = root.has("batch") ? integer("batch", root.get("batch")) : 1;
@@ -316,7 +323,7 @@ public final class PlanReader {
                     if (v.isNumber()) {
                         double d = v.doubleValue();
                         if (!Double.isFinite(d)) {
-                            throw bad(at, v, "a parameter value is a finite number or a choice");
+                            throw bad(at, v, "a parameter value is a finite number, inf or -inf (as text), or a choice");
                         }
                         params.put(e.getKey(), d);
                     } else if (v.isTextual()) {

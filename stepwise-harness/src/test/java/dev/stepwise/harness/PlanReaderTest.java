@@ -96,7 +96,7 @@ class PlanReaderTest {
         assertEquals("minimal", p.name(), "the name defaults to the file's stem");
         assertEquals(List.of(Plan.SamplerSpec.of("euler")), p.samplers());
         assertEquals(List.of(20), p.steps());
-        assertEquals(List.of(1.0), p.cfg());
+        assertEquals(List.of(3.0), p.cfg(), "an image model's plan without cfg: 3, as compare's flags and generate");
         assertEquals(List.of(new Plan.PromptSpec("", "")), p.prompts(), "one unconditional prompt");
         assertEquals(List.of(7L), p.seeds());
         assertEquals(1, p.batch());

@@ -14,6 +14,14 @@ import java.util.List;
  * model caps its batch).
  */
 public final class ClassifierFreeGuidance implements Guidance {
+    /**
+     * The largest guidance scale: ComfyUI's KSampler allows cfg 0..100. Past it a run is not guidance but an
+     * overflow (cfg 1e300 makes every image black); CFG++ samplers read the same scale, used at about 0-2.
+     */
+    public static final double MAX_SCALE = 100;
+    /** The allowed scales as messages and help texts give them. */
+    public static final String RANGE = "[0, 100] (1 = no guidance)";
+
     private final double scale;
     private final boolean batched;
     private Tensor both;
@@ -24,8 +32,8 @@ public final class ClassifierFreeGuidance implements Guidance {
     private List<Conditioning> bothConditions;
 
     public ClassifierFreeGuidance(double scale, boolean batched) {
-        if (!(scale >= 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException("cfg " + scale + " must be a finite number >= 0");
+        if (!(scale >= 0 && scale <= MAX_SCALE)) {
+            throw new IllegalArgumentException("cfg " + scale + " is out of range; allowed: " + RANGE);
         }
         this.scale = scale;
         this.batched = batched;

@@ -15,7 +15,7 @@ public record Churn(double sChurn, double sTmin, double sTmax, double sNoise) {
     public static final List<Parameter> PARAMETERS = List.of(
             Parameter.real("s_churn", 0, 0, Double.POSITIVE_INFINITY, "amount of noise re-added per step (EDM S_churn)"),
             Parameter.real("s_tmin", 0, 0, Double.POSITIVE_INFINITY, "lowest sigma that gets churn"),
-            Parameter.real("s_tmax", Double.POSITIVE_INFINITY, 0, Double.POSITIVE_INFINITY, "highest sigma that gets churn"),
+            Parameter.threshold("s_tmax", Double.POSITIVE_INFINITY, 0, "highest sigma that gets churn (inf: no limit)"),
             Parameter.real("s_noise", 1, 0, Double.POSITIVE_INFINITY, "scale of the added noise (EDM S_noise)"));
 
     public static Churn from(Options o) {

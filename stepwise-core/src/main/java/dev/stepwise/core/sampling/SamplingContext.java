@@ -29,6 +29,9 @@ public final class SamplingContext {
     private final Tensor[] wrappedTensors = new Tensor[8];
     private int nextWrap;
     private float[] noiseScratch;
+    // The step in progress (1-based) and the sigma of the latest model call, for the non-finite check's message.
+    private int step = 1;
+    private double lastSigma = Double.NaN;
     // What denoise() runs: the counted, guided model call, unless a sampler decorator (UniC) wraps it.
     private ModelCall modelCall = this::evaluate;
 
@@ -84,11 +87,34 @@ public final class SamplingContext {
         return () -> modelCall = previous;
     }
 
+    /**
+     * The counted, guided call, with the run's one check for a non-finite state: x going in and the prediction
+     * coming out. Both are O(n) scans next to a model evaluation, and every sampler passes through here, so no
+     * sampler needs a check of its own; the step left after the last model call is checked by
+     * {@link #requireFiniteResult}.
+     */
     private void evaluate(float[] x, double sigma, float[] out, float[] uncondOut) {
         checkCancelled();
+        lastSigma = sigma;
+        if (!Vec.allFinite(x)) {
+            throw new NonFiniteException("the sample", step, sigma);
+        }
         calls.evaluation();
         guidance.predict(model.denoiser(), wrap(x), sigma, conditions, wrap(out),
                 uncondOut == null ? null : wrap(uncondOut), calls);
+        if (!Vec.allFinite(out) || (uncondOut != null && !Vec.allFinite(uncondOut))) {
+            throw new NonFiniteException("the model's prediction (denoised)", step, sigma);
+        }
+    }
+
+    /**
+     * Throws {@link NonFiniteException} if the run's result holds NaN or infinity: the state the last step left,
+     * after the last model call (named by that call's step and sigma).
+     */
+    public void requireFiniteResult(float[] x) {
+        if (!Vec.allFinite(x)) {
+            throw new NonFiniteException("the sample", Math.max(1, step - 1), lastSigma);
+        }
     }
 
     /** Standard-normal noise for the step sigma -> sigmaNext. */
@@ -142,6 +168,7 @@ public final class SamplingContext {
 
     /** Reports a finished step and stops the run if its thread was interrupted. */
     public void stepDone(int step, double[] sigmas, float[] x, float[] denoised) {
+        this.step = step + 2;   // the 0-based step just done is followed by step + 1, or step + 2 counted from 1
         listener.onStep(step, sigmas.length - 1, sigmas[step], x, denoised);
         checkCancelled();
     }

@@ -228,8 +228,11 @@ class ClassifierFreeGuidanceTest {
     @Test
     void badScaleIsRejected() {
         var e = assertThrows(IllegalArgumentException.class, () -> new ClassifierFreeGuidance(-1));
-        assertEquals("cfg -1.0 must be a finite number >= 0", e.getMessage());
+        assertEquals("cfg -1.0 is out of range; allowed: [0, 100] (1 = no guidance)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ClassifierFreeGuidance(Double.NaN));
+        // A scale past ComfyUI's 100 overflows rather than guides (cfg 1e300 made all-black images).
+        assertThrows(IllegalArgumentException.class, () -> new ClassifierFreeGuidance(1e300));
+        assertEquals(100, new ClassifierFreeGuidance(100).scale());
         e = assertThrows(IllegalArgumentException.class,
                 () -> new Conditions(List.of(Conditioning.NONE), List.of()));
         assertEquals("1 positive but 0 negative conditionings", e.getMessage());

@@ -85,11 +85,15 @@ public record Infotext(String prompt, String negativePrompt, int steps, String s
         }
     }
 
-    /** Whole numbers without a fraction ("3"), others in their shortest decimal form ("3.5", "0.0001"). */
-    static String number(double v) {
+    /**
+     * Whole numbers without a fraction ("3"), others in their shortest decimal form ("3.5", "0.0001"); one whose
+     * decimal form is long (cfg 1e-300 has 300 digits) in Java's exponent form ("1.0E-300"), which A1111 reads too.
+     */
+    public static String number(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) {
             return Long.toString((long) v);
         }
-        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        String plain = BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return plain.length() <= 24 ? plain : Double.toString(v);
     }
 }

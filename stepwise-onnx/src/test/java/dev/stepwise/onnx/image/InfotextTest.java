@@ -40,5 +40,6 @@ class InfotextTest {
         assertEquals("7.5", Infotext.number(7.5));
         assertEquals("0.0001", Infotext.number(1e-4));
         assertEquals("-2", Infotext.number(-2));
+        assertEquals("1.0E-300", Infotext.number(1e-300), "not 300 digits");
     }
 }
