@@ -1,6 +1,5 @@
 package dev.stepwise.cli;
 
-import dev.stepwise.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -173,6 +172,23 @@ final class CompareCommand implements Callable<Integer> {
             + "cells are kept, then the run proceeds. Without it such a folder is refused.")
     boolean force;
 
+    /**
+     * A report writes cells/, images/, samples/, summary.md and more into its folder, replacing files of those
+     * names; a folder that holds other files and no report (such as {@code --out .}) is refused, --force or not.
+     */
+    private void checkNotSomeoneElsesFolder() throws IOException {
+        if (!Files.isDirectory(out) || Files.exists(out.resolve(CellStore.PLAN_FILE))
+                || Files.isDirectory(out.resolve(CellStore.CELLS))) {
+            return;
+        }
+        try (var entries = Files.list(out)) {
+            if (entries.findAny().isPresent()) {
+                throw new UsageException("--out '" + out + "' is a folder with other files in it and no Stepwise report;"
+                        + " give a new or empty folder for the report");
+            }
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -183,13 +199,15 @@ final class CompareCommand implements Callable<Integer> {
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
         OnnxOptions options = onnx.options(workers, limits);
         Outputs.checkFolder("--out", out);
+        checkNotSomeoneElsesFolder();
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
         Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
         if (scores != null && !Files.isRegularFile(scores)) {
             throw new UsageException("--scores '" + scores + "' does not exist");
         }
 
-        AtomicFiles.createFolder(out);
+        // The folder is made by the run (CellStore) once the harness has checked what only it can check (the
+        // reference solve, the prompts against the model): a plan refused there leaves no folder behind.
         List<CellResult> results;
         FeatureStats realStats;
         HumanScores human;

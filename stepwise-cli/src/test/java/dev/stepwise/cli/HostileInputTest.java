@@ -30,6 +30,9 @@ class HostileInputTest {
     Path dir;
 
     private static final String LONG_NAME = "x".repeat(64 * 1024);
+    /** 2,000 step counts (9 KB of command line): with every sampler, scheduler and a million seeds, 1e12 cells. */
+    private static final String MANY_STEPS = java.util.stream.IntStream.rangeClosed(1, 2000).mapToObj(Integer::toString)
+            .collect(java.util.stream.Collectors.joining(","));
     /** A 64 KB prompt the built-in model can take: 13,000 terms of one class. */
     private static final String LONG_PROMPT = String.join(", ", java.util.Collections.nCopies(13_000, "bag"));
 
@@ -39,6 +42,9 @@ class HostileInputTest {
         new java.util.Random(16).nextBytes(binary);
         Files.write(dir.resolve("binary.yaml"), binary);
         Files.write(dir.resolve("binary.txt"), binary);
+        Files.writeString(dir.resolve("huge-std.json"), "{\"dim\": 2, \"components\": [{\"weight\": 1, \"mean\": [0, 0], \"std\": 1e300}]}");
+        dev.stepwise.core.io.Npy.write(dev.stepwise.core.tensor.Tensor.wrap(new float[] {Float.NaN, 0}, 1, 2),
+                dir.resolve("nan-noise.npy"));
         // A plan holding a 1 MB prompt, given as a file (the command line stays short).
         Files.writeString(dir.resolve("big-prompt.yaml"), "model: fashion-eps\nsamplers: [euler]\nschedulers: [karras]\n"
                 + "steps: [2]\nseeds: 1\nprompts:\n  - \"" + String.join(", ", java.util.Collections.nCopies(110_000, "sneaker"))
@@ -56,6 +62,18 @@ class HostileInputTest {
                 c("a binary plan", "report", "compare", "{dir}/binary.yaml", "--out", "{dir}/report"),
                 c("a binary --sigmas file", "out.npy", "sample", "--sigmas", "@{dir}/binary.txt", "--out", "{dir}/out.npy"),
                 c("control characters in a prompt", "out.png", "generate", "--prompt", "bag\u001b[2J\u0007\nshoe\r", "-o", "{dir}/out.png"),
+                c("generate --cfg 1e300", "out.png", "generate", "--prompt", "sneaker", "--cfg", "1e300", "-o", "{dir}/out.png"),
+                c("sample --cfg 1e308", "out.npy", "sample", "--cfg", "1e308", "--out", "{dir}/out.npy"),
+                c("sample --steps 1000000000", "out.npy", "sample", "--steps", "1000000000", "--out", "{dir}/out.npy"),
+                c("sample --denoise 1e-300", "out.npy", "sample", "--denoise", "1e-300", "--out", "{dir}/out.npy"),
+                c("sample --batch 2e9", "out.npy", "sample", "--batch", "2e9", "--out", "{dir}/out.npy"),
+                c("sample --batch 2000000000", "out.npy", "sample", "--batch", "2000000000", "--out", "{dir}/out.npy"),
+                c("generate --threads 100000", "out.png", "generate", "--prompt", "sneaker", "--threads", "100000", "-o", "{dir}/out.png"),
+                c("a mixture with std 1e300", "out.npy", "sample", "--model", "gmm:{dir}/huge-std.json", "--out", "{dir}/out.npy"),
+                c("init noise holding NaN", "out.npy", "sample", "--init-noise", "{dir}/nan-noise.npy", "--out", "{dir}/out.npy"),
+                c("a 1.9e10-cell plan", "report", "compare", "--samplers", "all", "--schedulers", "all", "--steps",
+                        MANY_STEPS,
+                        "--seeds", "1-1000000", "--out", "{dir}/report"),
                 c("control characters in a plan name", "report/summary.md", "compare", "--samplers", "euler", "--steps", "2",
                         "--prompt", "sneaker", "--seeds", "1", "--name", "a\u001b]0;title\u0007b", "--no-progress", "--out", "{dir}/report"));
     }
@@ -117,6 +135,30 @@ class HostileInputTest {
         assertFalse(Files.exists(out), "the samples were written without their sidecar");
     }
 
+    @Test
+    void aFolderHoldingOtherFilesIsNoReportFolder() throws Exception {
+        Path mine = Files.createDirectory(dir.resolve("mine"));
+        Path notes = Files.writeString(mine.resolve("notes.txt"), "mine");
+        Cli.Result r = Cli.run("compare", "--model", "gmm:builtin", "--samplers", "euler", "--steps", "2", "--seeds", "1",
+                "--reference", "none", "--no-progress", "--out", mine.toString());
+        assertEquals(Main.USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("no Stepwise report"), r.err());
+        try (Stream<Path> s = Files.list(mine)) {
+            assertEquals(List.of(notes), s.toList(), "the folder was written into");
+        }
+    }
+
+    @Test
+    void aPlanTheHarnessRefusesLeavesNoFolder() {
+        // The reference's step count is checked by the run itself, after the plan check: still nothing is made.
+        Path report = dir.resolve("report");
+        Cli.Result r = Cli.run("compare", "--model", "gmm:builtin", "--samplers", "euler", "--steps", "2", "--seeds", "1",
+                "--reference", "heun/karras/1", "--no-progress", "--out", report.toString());
+        assertEquals(Main.USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("reference steps 1"), r.err());
+        assertFalse(Files.exists(report), "the refused plan left " + report);
+    }
+
     private void assertNoTemporaries() throws IOException {
         List<Path> tmp = new ArrayList<>();
         try (Stream<Path> all = Files.walk(dir)) {
@@ -130,5 +172,10 @@ class HostileInputTest {
         Predicate<Integer> control = c -> c != '\n' && (Character.getType(c) == Character.CONTROL
                 || Character.getType(c) == Character.FORMAT);
         assertTrue(err.codePoints().boxed().noneMatch(control), "a raw control character on stderr: " + shown);
+    }
+
+    /** Arguments for a failure message: shortened, control characters escaped. */
+    static String escapedArgs(List<String> args) {
+        return dev.stepwise.core.io.Printable.escape(String.join(" ", Jvm.abbreviated(args)));
     }
 }
