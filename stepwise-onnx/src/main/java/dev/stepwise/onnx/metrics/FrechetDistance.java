@@ -15,9 +15,38 @@ package dev.stepwise.onnx.metrics;
  * negatives and near-zeros counted as zero). This holds for rank-deficient covariances (fewer images than
  * features, or features that never vary), where Hipparchus's QL eigensolver gave up, and is cheaper there:
  * r is at most the image count minus one.
+ * <p>
+ * {@link #between} is the bare formula, for any number of samples. A report asks a {@link Reference} for a
+ * {@link Figure}, which is "not available", with the reason, where the figure would not mean anything: no
+ * images, non-finite features, or fewer images than {@link Reference#imagesNeeded()}, one more than the number
+ * of directions r2 the real images' features vary in (the numerical rank of their covariance). The
+ * covariance of n images spans at most n - 1 directions, and the FD of a Gaussian confined to an
+ * (n - 1)-dimensional subspace is at least the real variance outside that subspace, so at least the sum of
+ * the r2 - n + 1 smallest non-zero real eigenvalues whatever the images look like: below that count FD
+ * measures the image count rather than the sampler. Above it FD is still biased upward by a small count.
  */
 public final class FrechetDistance {
     private FrechetDistance() {
+    }
+
+    /**
+     * An FD figure for a report: the distance, or NaN and the reason it is not available.
+     *
+     * @param value       FD, or NaN when not available
+     * @param unavailable why there is no figure ("only 4 images: ..."), or null when there is one
+     */
+    public record Figure(double value, String unavailable) {
+        static Figure of(double value) {
+            return new Figure(value, null);
+        }
+
+        static Figure notAvailable(String reason) {
+            return new Figure(Double.NaN, reason);
+        }
+
+        public boolean available() {
+            return unavailable == null;
+        }
     }
 
     /** FD between two feature statistics of equal dimension. */
@@ -27,7 +56,8 @@ public final class FrechetDistance {
 
     /**
      * FD between two Gaussians given by means and symmetric positive semi-definite covariances; NaN when an
-     * entry is not finite. Rank-deficient covariances (fewer samples than features) are fine.
+     * entry is not finite. Rank-deficient covariances (fewer samples than features) are fine; see
+     * {@link Reference} for when a figure from few samples means something.
      *
      * @throws IllegalArgumentException when the dimensions differ
      */
@@ -52,6 +82,81 @@ public final class FrechetDistance {
         }
         Root root = Root.of(s1, scaleOf(s1, s2));
         return Math.scalb(root.traceSqrtProduct(s2), -root.shift);
+    }
+
+    /** The real-image statistics prepared for FD figures (one eigendecomposition, however many figures). */
+    public static Reference reference(FeatureStats real) {
+        return new Reference(real);
+    }
+
+    /** Real-image feature statistics, decomposed once, that gives each set of images its {@link Figure}. */
+    public static final class Reference {
+        private final double[] mean;
+        private final Root root;
+        /** Why no figure can be made against these statistics, or null. */
+        private final String unusable;
+
+        private Reference(FeatureStats real) {
+            mean = real.mean();
+            double[][] cov = real.cov();
+            if (finite(mean) && finite(cov)) {
+                root = Root.of(cov, scaleOf(cov, cov));
+                unusable = null;
+            } else {
+                root = null;
+                unusable = "the real-image feature statistics are not finite";
+            }
+        }
+
+        /** The feature dimension. */
+        public int dimension() {
+            return mean.length;
+        }
+
+        /** The number of directions the real images' features vary in: the numerical rank of their covariance. */
+        public int rank() {
+            return root == null ? 0 : root.rank;
+        }
+
+        /** The fewest images a figure is made for: one more than {@link #rank()}, and at least 2. */
+        public int imagesNeeded() {
+            return Math.max(2, rank() + 1);
+        }
+
+        /** The FD of the images with these classifier features ([images][F]) to the real ones, or why there is none. */
+        public Figure figure(double[][] features) {
+            if (unusable != null) {
+                return Figure.notAvailable(unusable);
+            }
+            int n = features.length;
+            if (n == 0) {
+                return Figure.notAvailable("no image has classifier features");
+            }
+            int nonFinite = 0;
+            for (double[] row : features) {
+                if (row.length != mean.length) {
+                    return Figure.notAvailable("the images have " + row.length + " classifier features, the real-image "
+                            + "statistics " + mean.length);
+                }
+                if (!finite(row)) {
+                    nonFinite++;
+                }
+            }
+            if (nonFinite > 0) {
+                return Figure.notAvailable(nonFinite + " of " + n + " images have non-finite classifier features");
+            }
+            int needed = imagesNeeded();
+            if (n < needed) {
+                String only = "only " + n + (n == 1 ? " image" : " images") + ": FD needs at least " + needed;
+                return Figure.notAvailable(rank() + 1 < needed ? only + " for a covariance"
+                        : only + " here, one more than the " + rank() + " directions the real images' features vary in"
+                        + " (with fewer, FD measures the image count, not the images)");
+            }
+            FeatureStats sample = FeatureStats.of(features);
+            double fd = distance(mean, root, sample.mean(), sample.cov());
+            return Double.isFinite(fd) ? Figure.of(fd)
+                    : Figure.notAvailable("the classifier features are too large for a finite distance");
+        }
     }
 
     /** FD with S1 given by its root; S2 is scaled by the root's power of two like S1 was. */

@@ -1,8 +1,11 @@
 package dev.stepwise.onnx.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.hipparchus.linear.Array2DRowRealMatrix;
 import org.hipparchus.linear.EigenDecompositionSymmetric;
@@ -242,6 +245,15 @@ class FrechetDistanceTest {
         return x;
     }
 
+    private static double[][] gaussianFeatures(int n, int f, long seed) {
+        Random r = new Random(seed);
+        double[][] x = new double[n][];
+        for (int k = 0; k < n; k++) {
+            x[k] = randomVector(f, r);
+        }
+        return x;
+    }
+
     // ---------------------------------------------------------------- closed forms
 
     @Test
@@ -427,5 +439,52 @@ class FrechetDistanceTest {
         assertEquals(25, FrechetDistance.between(new double[] {3, 0}, diag(0, 0), new double[] {0, 4}, diag(0, 0)), 0);
         // A point mass against N(0, S2): the whole variance of S2.
         assertEquals(3, FrechetDistance.between(new double[2], diag(0, 0), new double[2], s), 1e-12);
+    }
+
+    // ---------------------------------------------------------------- report figures
+
+    /** Real statistics of rank 3 in 5 dimensions (two features that never vary). */
+    private static FeatureStats rankThreeReal() {
+        return new FeatureStats(new double[] {1, 0, 2, 0, 0.5}, diag(2, 0, 1, 0, 3));
+    }
+
+    @Test
+    void aFigureNeedsOneMoreImageThanTheDirectionsRealImagesVaryIn() {
+        FrechetDistance.Reference ref = FrechetDistance.reference(rankThreeReal());
+        assertEquals(5, ref.dimension());
+        assertEquals(3, ref.rank());
+        assertEquals(4, ref.imagesNeeded());
+        double[][] four = gaussianFeatures(4, 5, 40);
+        FrechetDistance.Figure few = ref.figure(Arrays.copyOf(four, 3));
+        assertFalse(few.available());
+        assertTrue(Double.isNaN(few.value()));
+        assertTrue(few.unavailable().startsWith("only 3 images: FD needs at least 4 here, one more than the 3 directions"),
+                few.unavailable());
+        FrechetDistance.Figure enough = ref.figure(four);
+        assertTrue(enough.available(), enough.unavailable());
+        assertNull(enough.unavailable());
+        assertEquals(FrechetDistance.between(FeatureStats.of(four), rankThreeReal()), enough.value(),
+                1e-12 * enough.value());
+    }
+
+    @Test
+    void figuresAreNotAvailableWithAReasonRatherThanAnException() {
+        FrechetDistance.Reference ref = FrechetDistance.reference(rankThreeReal());
+        double[][] rows = gaussianFeatures(6, 5, 41);
+        rows[2][4] = Double.NaN;
+        rows[5][0] = Double.POSITIVE_INFINITY;
+        assertEquals("2 of 6 images have non-finite classifier features", ref.figure(rows).unavailable());
+        assertEquals("no image has classifier features", ref.figure(new double[0][]).unavailable());
+        assertEquals("the images have 4 classifier features, the real-image statistics 5",
+                ref.figure(gaussianFeatures(6, 4, 42)).unavailable());
+        assertEquals("only 1 image: FD needs at least 4 here, one more than the 3 directions the real images' features"
+                + " vary in (with fewer, FD measures the image count, not the images)",
+                ref.figure(gaussianFeatures(1, 5, 43)).unavailable());
+        // Real statistics that never vary: a covariance still needs two images.
+        FrechetDistance.Reference flat = FrechetDistance.reference(new FeatureStats(new double[2], diag(0, 0)));
+        assertEquals("only 1 image: FD needs at least 2 for a covariance", flat.figure(new double[][] {{1, 1}}).unavailable());
+        assertEquals(2, flat.figure(new double[][] {{1, 1}, {1, 1}}).value(), 1e-12);
+        FrechetDistance.Reference broken = FrechetDistance.reference(new FeatureStats(new double[] {0, Double.NaN}, diag(1, 1)));
+        assertEquals("the real-image feature statistics are not finite", broken.figure(rows).unavailable());
     }
 }
