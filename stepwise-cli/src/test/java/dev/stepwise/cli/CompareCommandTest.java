@@ -21,6 +21,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code stepwise compare} end to end, in-process: bad plans are refused before anything is written, flags and
- * plan files mean the same, an interrupted run resumes to the same report, the human-scoring loop, and the
- * image report's files. Runs on the exact built-in mixture (small batches) and stepwise-onnx's tiny fixture
- * model (tiny-eps: 28x28, closed-form output, the ten Fashion-MNIST class names), so each test takes seconds.
+ * plan files mean the same, an interrupted run resumes to the same report, the human-scoring loop, the
+ * image report's files, and a Fréchet distance that is not available rather than fatal. Runs on the exact
+ * built-in mixture (small batches) and stepwise-onnx's tiny fixture models (tiny-eps: 28x28, closed-form
+ * output, the ten Fashion-MNIST class names; tiny-classifier), so each test takes seconds; one test also runs
+ * the shipped fashion-eps model and classifier from ../models when they are there.
  */
 class CompareCommandTest {
     /** The timing columns of cells.csv and summary.csv: wall-clock figures that differ from run to run. */
@@ -402,6 +405,84 @@ class CompareCommandTest {
         Path image = out.resolve(cells.get(1).get(cells.get(0).indexOf("image")));
         BufferedImage img = ImageIO.read(image.toFile());
         assertArrayEquals(new int[] {112, 112}, new int[] {img.getWidth(), img.getHeight()});
+    }
+
+    // ---------------------------------------------------------------- the Fréchet distance
+
+    /** A models folder with tiny-eps and the tiny classifier as its classifier (4 features, real covariance of rank 4). */
+    private Path homeWithClassifier() throws IOException, URISyntaxException {
+        Path fixtures = Path.of(CompareCommandTest.class.getResource("/fixtures/tiny-eps/model.json").toURI())
+                .getParent().getParent();
+        Path home = dir.resolve("models");
+        for (String[] copy : List.of(new String[] {"tiny-eps", "tiny-eps"}, new String[] {"tiny-classifier", "classifier"})) {
+            Files.createDirectories(home.resolve(copy[1]));
+            try (Stream<Path> files = Files.list(fixtures.resolve(copy[0]))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, home.resolve(copy[1]).resolve(f.getFileName()));
+                }
+            }
+        }
+        return home;
+    }
+
+    @Test
+    void tooFewImagesForTheFrechetDistanceStillGiveTheReport() throws IOException, URISyntaxException {
+        // 4 images against real features of rank 4: FD needs 5. The run used to end in "internal error"
+        // when the covariance square root failed; now the report says why there is no FD, and a rerun with
+        // one more seed (the 4 finished cells reused) has one.
+        String fixtures = System.getProperty("stepwise.models");
+        System.setProperty("stepwise.models", homeWithClassifier().toString());
+        try {
+            Path out = dir.resolve("report");
+            Cli.Result r = compare(out, "--model", "tiny-eps", "--samplers", "euler", "--steps", "5", "--cfg", "10",
+                    "--prompt", "sneaker", "--seeds", "1-4");
+            assertEquals(0, r.code(), r.err());
+            assertEquals("", r.err());
+            String reason = "only 4 images: FD needs at least 5 here, one more than the 4 directions the real images'"
+                    + " features vary in (with fewer, FD measures the image count, not the images)";
+            assertTrue(Files.readString(out.resolve("summary.md")).contains("FD is not available: " + reason + "."),
+                    Files.readString(out.resolve("summary.md")));
+            assertTrue(Files.readString(out.resolve("index.html")).contains("FD is not available: "
+                    + reason.replace("'", "&#39;") + "."), "index.html");
+            List<List<String>> summary = csv(out.resolve("summary.csv"));
+            int fd = summary.get(0).indexOf("frechet");
+            assertEquals(List.of("", reason), summary.get(1).subList(fd, fd + 2));
+            String json = Files.readString(out.resolve("summary.json"));
+            assertTrue(json.contains("\"frechet\" : null"), json);
+
+            Cli.Result more = compare(out, "--model", "tiny-eps", "--samplers", "euler", "--steps", "5", "--cfg", "10",
+                    "--prompt", "sneaker", "--seeds", "1-5");
+            assertEquals(0, more.code(), more.err());
+            summary = csv(out.resolve("summary.csv"));
+            double value = Double.parseDouble(summary.get(1).get(fd));
+            assertTrue(value > 0 && Double.isFinite(value), summary.get(1).toString());
+            assertEquals("", summary.get(1).get(fd + 1));
+            assertTrue(Files.readString(out.resolve("summary.md")).contains("| adherence | FD |"), "the FD column");
+        } finally {
+            System.setProperty("stepwise.models", fixtures);
+        }
+    }
+
+    @Test
+    void theCommandThatStoppedOnTheShippedModelsWritesItsReport() throws IOException {
+        // The command that ended in "internal error: MathIllegalStateException" (the sample covariance of 4
+        // images has rank 3 of 128), on the shipped fashion-eps model and classifier when they are present.
+        Path shipped = Path.of("../models").toAbsolutePath().normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(shipped.resolve("fashion-eps/model.onnx"))
+                && Files.isRegularFile(shipped.resolve("classifier/classifier.onnx")), "shipped models absent");
+        String fixtures = System.getProperty("stepwise.models");
+        System.setProperty("stepwise.models", shipped.toString());
+        try {
+            Path out = dir.resolve("report");
+            Cli.Result r = compare(out, "--samplers", "euler", "--steps", "5", "--cfg", "10", "--prompt", "sneaker",
+                    "--seeds", "1-4");
+            assertEquals(0, r.code(), r.err());
+            String md = Files.readString(out.resolve("summary.md"));
+            assertTrue(md.contains("FD is not available: only 4 images: FD needs at least 95 here, one more than the 94"
+                    + " directions the real images' features vary in"), md);
+        } finally {
+            System.setProperty("stepwise.models", fixtures);
+        }
     }
 
     // ---------------------------------------------------------------- helpers

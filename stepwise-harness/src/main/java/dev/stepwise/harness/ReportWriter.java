@@ -146,9 +146,9 @@ public final class ReportWriter {
 
     private static final List<String> SUMMARY_COLUMNS = List.of("rank", "sampler", "scheduler", "steps", "nfe_budget",
             "cfg", "cells", "failed", "images", "nfe", "time_mean", "time_normalized", "time_dropped", "time_median",
-            "time_std", "time_p10", "time_p90", "seconds_per_call", "model_share", "adherence", "frechet", "sliced_w1",
-            "nll", "reference_distance", "change", "human_images", "human_unscored", "human_total", "human_possible",
-            "convergence");
+            "time_std", "time_p10", "time_p90", "seconds_per_call", "model_share", "adherence", "frechet",
+            "frechet_unavailable", "sliced_w1", "nll", "reference_distance", "change", "human_images", "human_unscored",
+            "human_total", "human_possible", "convergence");
 
     private static String summaryCsv(Summary s, Ranking ranking) {
         StringBuilder out = new StringBuilder();
@@ -193,6 +193,7 @@ public final class ReportWriter {
             o.put("model_share", finite(r.modelShare()));
             o.put("adherence", finite(r.adherence()));
             o.put("frechet", finite(r.frechet()));
+            o.put("frechet_unavailable", r.frechetUnavailable());
             o.put("sliced_w1", finite(r.slicedW1()));
             o.put("nll", finite(r.nll()));
             o.put("reference_distance", finite(r.referenceDistance()));
@@ -366,6 +367,10 @@ public final class ReportWriter {
                 + "count (it needs hundreds of images to settle), so compare it only between rows with as many images."
                 : "")));
         page.add(rankingTable(s, plan, ranking));
+        String unavailable = frechetUnavailable(ranking.sort(s.rows()));
+        if (!unavailable.isEmpty()) {
+            page.add(new Para(unavailable));
+        }
         if (plan.stepAxis().size() > 1) {
             page.add(new Heading(2, "By sampler"));
             page.add(new Para("The same figures side by side, one row per sampler in plan order and one column group per "
@@ -505,7 +510,7 @@ public final class ReportWriter {
                 row.add(Format.percent(r.adherence()));
             }
             if (frechet) {
-                row.add(Format.number(r.frechet()));
+                row.add(r.frechetUnavailable() != null ? FRECHET_NA : Format.number(r.frechet()));
             }
             if (w1) {
                 row.add(Format.number(r.slicedW1()));
@@ -533,6 +538,28 @@ public final class ReportWriter {
             body.add(row);
         }
         return new Table(header, body);
+    }
+
+    /** The ranking table's FD entry for a configuration whose FD is not available (the note below says why). */
+    private static final String FRECHET_NA = "n/a";
+
+    /**
+     * Why FD is not available, one sentence per reason with the configurations it applies to (none named when
+     * it applies to all): empty when every image configuration has its FD.
+     */
+    private static String frechetUnavailable(List<Summary.Row> rows) {
+        Map<String, List<String>> byReason = new LinkedHashMap<>();
+        for (Summary.Row r : rows) {
+            if (r.frechetUnavailable() != null) {
+                byReason.computeIfAbsent(r.frechetUnavailable(), k -> new ArrayList<>()).add(r.config().label());
+            }
+        }
+        List<String> sentences = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : byReason.entrySet()) {
+            String which = e.getValue().size() == rows.size() ? "" : " for " + String.join(", ", e.getValue());
+            sentences.add("FD is not available" + which + ": " + e.getKey() + ".");
+        }
+        return String.join(" ", sentences);
     }
 
     /**

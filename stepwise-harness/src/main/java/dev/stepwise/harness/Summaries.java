@@ -47,18 +47,20 @@ public final class Summaries {
             groups.computeIfAbsent(c.config(), k -> new ArrayList<>()).add(c);
         }
 
+        // One eigendecomposition of the real-image covariance for all the configurations' FD figures.
+        FrechetDistance.Reference reference = realStats == null ? null : FrechetDistance.reference(realStats);
         List<Summary.Row> rows = new ArrayList<>();
         for (Map.Entry<Cell.Config, List<Cell>> g : groups.entrySet()) {
             Cell.Config previous = previousOnAxis(g.getKey(), groups.keySet());
             double change = previous == null ? Double.NaN
                     : change(g.getValue(), groups.get(previous), byCell, reportDir);
-            rows.add(row(plan, g.getKey(), g.getValue(), byCell, realStats, scores, change));
+            rows.add(row(plan, g.getKey(), g.getValue(), byCell, reference, scores, change));
         }
         return new Summary(plan.name(), plan.model(), plan.dropSlowest(), rows, convergence(rows));
     }
 
     private static Summary.Row row(Plan plan, Cell.Config config, List<Cell> cells, Map<Cell, CellResult> byCell,
-                                   FeatureStats realStats, HumanScores scores, double change) {
+                                   FrechetDistance.Reference reference, HumanScores scores, double change) {
         int batch = Math.max(1, plan.batch());
         List<CellResult> ok = new ArrayList<>();
         int failed = 0;
@@ -88,12 +90,14 @@ public final class Summaries {
                 features.addAll(Arrays.asList(r.features()));
             }
         }
-        double frechet = realStats != null && features.size() >= 2
-                ? FrechetDistance.between(FeatureStats.of(features.toArray(double[][]::new)), realStats) : Double.NaN;
+        // Too few images or non-finite features give "not available" and the reason, never an exception.
+        FrechetDistance.Figure frechet = reference == null ? null
+                : reference.figure(features.toArray(double[][]::new));
         return new Summary.Row(config, cells.size(), failed, ok.size() * batch, cells.get(0).steps(),
                 ok.isEmpty() ? Double.NaN : nfe / ok.size(), timing(perImage, plan.dropSlowest()),
                 nfe > 0 ? seconds / nfe : Double.NaN, seconds > 0 ? networkSeconds / seconds : Double.NaN,
-                mean(ok, CellResult.Metrics.ADHERENCE), frechet, mean(ok, CellResult.Metrics.SLICED_W1),
+                mean(ok, CellResult.Metrics.ADHERENCE), frechet == null ? Double.NaN : frechet.value(),
+                frechet == null ? null : frechet.unavailable(), mean(ok, CellResult.Metrics.SLICED_W1),
                 mean(ok, CellResult.Metrics.NLL), mean(ok, CellResult.Metrics.REFERENCE_DISTANCE), change,
                 scores == null ? null : scores.of(config));
     }

@@ -103,7 +103,9 @@ public record Summary(String title, String model, int dropSlowest, List<Row> row
      * @param modelShare        share of the sampling time spent inside the model
      * @param adherence         image models: prompt adherence, mean over images
      * @param frechet           image models: classifier-feature Fréchet distance of all the configuration's images
-     *                          to the classifier's real-image statistics
+     *                          to the classifier's real-image statistics; NaN when not available
+     * @param frechetUnavailable why there is no Fréchet distance for an image model with a classifier (too few
+     *                          images, non-finite features; see {@code FrechetDistance.Reference}), else null
      * @param slicedW1          analytic mixtures: mean over cells of the sliced W1 distance to the exact target
      * @param nll               analytic mixtures: mean negative log-likelihood under the exact target
      * @param referenceDistance mean RMS distance to the converged reference of the same prompt, cfg and seed
@@ -112,8 +114,9 @@ public record Summary(String title, String model, int dropSlowest, List<Row> row
      * @param human             human scores, or null when no scoring sheet was filled in
      */
     public record Row(Cell.Config config, int cells, int failed, int images, int steps, double nfe, Timing time,
-                      double secondsPerCall, double modelShare, double adherence, double frechet, double slicedW1,
-                      double nll, double referenceDistance, double change, HumanScore human) {
+                      double secondsPerCall, double modelShare, double adherence, double frechet,
+                      String frechetUnavailable, double slicedW1, double nll, double referenceDistance, double change,
+                      HumanScore human) {
     }
 
     /**

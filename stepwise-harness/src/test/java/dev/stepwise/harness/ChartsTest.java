@@ -38,7 +38,7 @@ class ChartsTest {
                 false, cfg);
         Summary.Timing time = Double.isNaN(f.seconds()) ? null
                 : new Summary.Timing(8, f.seconds(), f.seconds(), 4, f.seconds(), 0, f.seconds(), f.seconds());
-        return new Summary.Row(config, 8, 0, 8, steps, f.nfe(), time, 0.01, 0.9, f.adherence(), f.frechet(), f.w1(),
+        return new Summary.Row(config, 8, 0, 8, steps, f.nfe(), time, 0.01, 0.9, f.adherence(), f.frechet(), null, f.w1(),
                 f.nll(), f.reference(), f.change(), null);
     }
 

@@ -32,7 +32,7 @@ class ReportWriterTest {
 
     private static Summary.Row row(Plan plan, int sampler, double adherence, double frechet, double w1) {
         Cell.Config c = new Cell.Config(plan.samplers().get(sampler), plan.schedulers().get(0), 20, false, 3);
-        return new Summary.Row(c, 8, 0, 8, 20, 20, time(0.012), 6e-4, 0.97, adherence, frechet, w1, Double.NaN,
+        return new Summary.Row(c, 8, 0, 8, 20, 20, time(0.012), 6e-4, 0.97, adherence, frechet, null, w1, Double.NaN,
                 Double.NaN, Double.NaN, null);
     }
 
@@ -68,6 +68,57 @@ class ReportWriterTest {
         assertEquals(5, csv.size());
         assertEquals(List.of("3", "alpha"), csv.get(1).fields().subList(0, 2));
         assertEquals(List.of("1", "gamma"), csv.get(3).fields().subList(0, 2));
+    }
+
+    private static Summary.Row unavailable(Plan plan, int sampler, double adherence, String reason) {
+        Cell.Config c = new Cell.Config(plan.samplers().get(sampler), plan.schedulers().get(0), 20, false, 3);
+        return new Summary.Row(c, 8, 0, 8, 20, 20, time(0.012), 6e-4, 0.97, adherence, Double.NaN, reason, Double.NaN,
+                Double.NaN, Double.NaN, Double.NaN, null);
+    }
+
+    @Test
+    void anUnavailableFrechetDistanceIsMarkedWithItsReasonInEveryFile() throws IOException {
+        Plan plan = ReportFixtures.plan(List.of("alpha", "beta", "gamma"), List.of(20), List.of("bag"), 8, 1);
+        String few = "only 3 images: FD needs at least 95 here", nan = "1 of 8 images have non-finite classifier features";
+        Summary s = new Summary("t", "fashion-eps", 4, List.of(row(plan, 0, 0.5, 12.5, Double.NaN),
+                unavailable(plan, 1, 1.0, few), unavailable(plan, 2, 0.75, nan)), List.of());
+        ReportWriter.write(s, plan, List.of(), dir);
+        String md = Files.readString(dir.resolve("summary.md"));
+        List<String> ranked = rankingLines(md);
+        assertTrue(ranked.get(0).startsWith("| 1 | beta | simple | 20 | 3 | 20 | 100% | n/a |"), ranked.get(0));
+        assertTrue(ranked.get(1).startsWith("| 2 | gamma | simple | 20 | 3 | 20 | 75% | n/a |"), ranked.get(1));
+        assertTrue(ranked.get(2).startsWith("| 3 | alpha | simple | 20 | 3 | 20 | 50% | 12.5 |"), ranked.get(2));
+        String note = "FD is not available for beta / simple / 20 steps / cfg 3: " + few
+                + ". FD is not available for gamma / simple / 20 steps / cfg 3: " + nan + ".";
+        assertTrue(md.contains(note), md);
+        assertTrue(Files.readString(dir.resolve("index.html")).contains(note.replace("'", "&#39;")), "index.html");
+
+        List<Csv.Record> csv = Csv.parse(Files.readString(dir.resolve("summary.csv")), "summary.csv");
+        List<String> header = csv.get(0).fields();
+        int fd = header.indexOf("frechet"), why = header.indexOf("frechet_unavailable");
+        assertEquals(fd + 1, why, header.toString());
+        assertEquals(List.of("12.5", ""), csv.get(1).fields().subList(fd, why + 1));
+        assertEquals(List.of("", few), csv.get(2).fields().subList(fd, why + 1));
+        assertEquals(List.of("", nan), csv.get(3).fields().subList(fd, why + 1));
+
+        JsonNode rows = new ObjectMapper().readTree(dir.resolve("summary.json").toFile()).get("rows");
+        assertEquals(12.5, rows.get(0).get("frechet").asDouble());
+        assertTrue(rows.get(0).get("frechet_unavailable").isNull());
+        assertTrue(rows.get(1).get("frechet").isNull());
+        assertEquals(few, rows.get(1).get("frechet_unavailable").asText());
+    }
+
+    @Test
+    void whenNoConfigurationHasAFrechetDistanceTheColumnGoesAndOneSentenceSaysWhy() throws IOException {
+        Plan plan = ReportFixtures.plan(List.of("alpha", "beta"), List.of(20), List.of("bag"), 4, 1);
+        String few = "only 4 images: FD needs at least 95 here";
+        Summary s = new Summary("t", "fashion-eps", 4, List.of(unavailable(plan, 0, 0.5, few),
+                unavailable(plan, 1, 1.0, few)), List.of());
+        ReportWriter.write(s, plan, List.of(), dir);
+        String md = Files.readString(dir.resolve("summary.md"));
+        assertTrue(md.contains("| # | sampler | scheduler | steps | cfg | NFE | adherence | avg s/image |"), md);
+        assertTrue(md.contains("FD is not available: " + few + "."), md);
+        assertFalse(md.contains("FD is the classifier-feature"), "no FD, no note on reading it");
     }
 
     @Test
@@ -208,7 +259,7 @@ class ReportWriterTest {
                 List.of(Plan.PromptSpec.of("bag")), List.of(1L, 2L), 1, null, 4, 1, null, "test");
         Cell.Config c = new Cell.Config(plan.samplers().get(0), plan.schedulers().get(0), 20, false, 3);
         Summary s = new Summary(plan.name(), plan.model(), 4, List.of(new Summary.Row(c, 2, 0, 2, 20, 20, time(2),
-                0.1, 0.9, 1, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                0.1, 0.9, 1, Double.NaN, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 new Summary.HumanScore(2, 1, 30, 34))), List.of());
         ReportWriter.write(s, plan, List.of(), dir);
         String html = Files.readString(dir.resolve("index.html"));

@@ -119,7 +119,7 @@ class ScoringSheetTest {
         Summary.HumanScore h = new Summary.HumanScore(32, 0, 449, 552);
         Summary.Timing t = new Summary.Timing(32, 129.9, 125.87, 4, 128, 3, 125, 135);
         Summary.Row row = new Summary.Row(cells.get(0).config(), 32, 0, 32, 20, 20, t, 6.5, 0.98, Double.NaN,
-                Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, h);
+                Double.NaN, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, h);
         assertEquals("Average score 14.03 out of 17.25 / Total score 449 out of 552 / Average time 129.90 s per picture"
                 + " / Average time normalized 125.87 s per picture", Format.experimentLine(row));
     }

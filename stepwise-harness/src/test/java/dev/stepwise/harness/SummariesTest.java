@@ -129,6 +129,41 @@ class SummariesTest {
     }
 
     @Test
+    void frechetDistanceIsNotAvailableWithTheReasonForTooFewImagesOrNonFiniteFeatures() {
+        // Real statistics of rank 3: FD needs 4 images. euler has 6, heun 3 (three cells failed), dpmpp_2m a
+        // NaN feature; the report is made all the same.
+        Plan plan = ReportFixtures.plan(List.of("euler", "heun", "dpmpp_2m"), List.of(20), List.of("sneaker"), 6, 1);
+        List<Cell> cells = ReportFixtures.cells(plan);
+        java.util.Random rnd = new java.util.Random(3);
+        List<CellResult> results = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            if (i >= 6 && i < 9) {
+                results.add(ReportFixtures.failed(cells.get(i), "diverged"));
+                continue;
+            }
+            double[] f = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
+            if (i == 14) {
+                f[1] = Double.NaN;
+            }
+            results.add(ReportFixtures.ok(cells.get(i), 1, 1, Map.of(), new double[][] {f}));
+        }
+        FeatureStats real = new FeatureStats(new double[3], new double[][] {{1, 0, 0}, {0, 2, 0}, {0, 0, 3}});
+        List<Summary.Row> rows = Summaries.of(plan, cells, results, dir, real, null).rows();
+        assertTrue(Double.isFinite(rows.get(0).frechet()) && rows.get(0).frechet() > 0, "6 images: " + rows.get(0));
+        assertNull(rows.get(0).frechetUnavailable());
+        assertTrue(Double.isNaN(rows.get(1).frechet()));
+        assertEquals("only 3 images: FD needs at least 4 here, one more than the 3 directions the real images' features"
+                + " vary in (with fewer, FD measures the image count, not the images)", rows.get(1).frechetUnavailable());
+        assertTrue(Double.isNaN(rows.get(2).frechet()));
+        assertEquals("1 of 6 images have non-finite classifier features", rows.get(2).frechetUnavailable());
+
+        // Without real statistics (no classifier, or a mixture) there is no FD and nothing to explain.
+        Summary.Row none = Summaries.of(plan, cells, results, dir, null, null).rows().get(1);
+        assertTrue(Double.isNaN(none.frechet()));
+        assertNull(none.frechetUnavailable());
+    }
+
+    @Test
     void changeAndConvergenceFromSamplesOnDisk() throws IOException {
         // euler's samples approach x* with error C/n^2 (n = steps = NFE here), so the change between step counts
         // n/2 and n is C (4 - 1) / n^2 times the RMS of the error direction v: slope -2 in log-log.
