@@ -20,10 +20,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -37,6 +36,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * output, the ten Fashion-MNIST class names; tiny-classifier), so each test takes seconds; one test also runs
  * the shipped fashion-eps model and classifier from ../models when they are there.
  */
+@ExtendWith(FixtureModels.class)
 class CompareCommandTest {
     /** The timing columns of cells.csv and summary.csv: wall-clock figures that differ from run to run. */
     static final Set<String> TIMING = Set.of("seconds", "network_seconds", "cell_seconds", "time_mean", "time_normalized",
@@ -45,22 +45,9 @@ class CompareCommandTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void modelsHome() throws URISyntaxException {
-        Path fixtures = Path.of(CompareCommandTest.class.getResource("/fixtures/tiny-eps/model.json").toURI())
-                .getParent().getParent();
-        System.setProperty("stepwise.models", fixtures.toString());
-    }
-
-    @AfterAll
-    static void clearHome() {
-        System.clearProperty("stepwise.models");
-    }
 
     private static Cli.Result compare(Path out, String... args) {
-        List<String> a = new ArrayList<>(List.of("compare", "--out", out.toString(), "--parallel", "2", "--no-progress"));
-        a.addAll(List.of(args));
-        return Cli.run(a.toArray(String[]::new));
+        return Cli.compare(out, args);
     }
 
     private Path file(String name, String text) throws IOException {
@@ -411,8 +398,7 @@ class CompareCommandTest {
 
     /** A models folder with tiny-eps and the tiny classifier as its classifier (4 features, real covariance of rank 4). */
     private Path homeWithClassifier() throws IOException, URISyntaxException {
-        Path fixtures = Path.of(CompareCommandTest.class.getResource("/fixtures/tiny-eps/model.json").toURI())
-                .getParent().getParent();
+        Path fixtures = Cli.fixtureModels();
         Path home = dir.resolve("models");
         for (String[] copy : List.of(new String[] {"tiny-eps", "tiny-eps"}, new String[] {"tiny-classifier", "classifier"})) {
             Files.createDirectories(home.resolve(copy[1]));
@@ -451,7 +437,7 @@ class CompareCommandTest {
             assertTrue(json.contains("\"frechet\" : null"), json);
 
             Cli.Result more = compare(out, "--model", "tiny-eps", "--samplers", "euler", "--steps", "5", "--cfg", "10",
-                    "--prompt", "sneaker", "--seeds", "1-5");
+                    "--prompt", "sneaker", "--seeds", "1-5", "--force");   // another plan (one more seed): --force
             assertEquals(0, more.code(), more.err());
             summary = csv(out.resolve("summary.csv"));
             double value = Double.parseDouble(summary.get(1).get(fd));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,10 +23,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * many cells it reuses); another plan, or the same plan after a model file changed, is refused until --force,
  * which recomputes what changed; Ctrl-C says what is kept and the command that resumes, and that command does.
  */
+@ExtendWith(FixtureModels.class)
 class CompareFolderTest {
     @TempDir
     Path dir;
@@ -44,20 +44,12 @@ class CompareFolderTest {
     private static Path fixtures;
 
     @BeforeAll
-    static void modelsHome() throws URISyntaxException {
-        fixtures = Path.of(CompareFolderTest.class.getResource("/fixtures/tiny-eps/model.json").toURI()).getParent().getParent();
-        System.setProperty("stepwise.models", fixtures.toString());
-    }
-
-    @AfterAll
-    static void clearHome() {
-        System.clearProperty("stepwise.models");
+    static void modelsHome() {
+        fixtures = Cli.fixtureModels();
     }
 
     private static Cli.Result compare(Path out, String... args) {
-        List<String> a = new ArrayList<>(List.of("compare", "--out", out.toString(), "--parallel", "2", "--no-progress"));
-        a.addAll(List.of(args));
-        return Cli.run(a.toArray(String[]::new));
+        return Cli.compare(out, args);
     }
 
     private static Set<String> names(Path folder) throws IOException {

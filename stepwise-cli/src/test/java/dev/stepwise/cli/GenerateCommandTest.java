@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,10 +20,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code stepwise generate} on stepwise-onnx's tiny fixture models (out = 0.5 x + 0.001 t + y W, linear in
  * the class weights y, so guidance has a closed form), and once on the real built-in model when present.
  */
+@ExtendWith(FixtureModels.class)
 class GenerateCommandTest {
     /** The fixture models folder (target/test-classes/fixtures), used as the models home so names resolve. */
     static Path fixtures;
@@ -42,15 +42,8 @@ class GenerateCommandTest {
     Path dir;
 
     @BeforeAll
-    static void modelsHome() throws URISyntaxException {
-        fixtures = Path.of(GenerateCommandTest.class.getResource("/fixtures/tiny-eps/model.json").toURI())
-                .getParent().getParent();
-        System.setProperty("stepwise.models", fixtures.toString());
-    }
-
-    @AfterAll
-    static void clearHome() {
-        System.clearProperty("stepwise.models");
+    static void modelsHome() {
+        fixtures = Cli.fixtureModels();
     }
 
     private Cli.Result generate(Path out, String... args) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.tensor.Tensor;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -16,10 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -32,21 +30,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * allowed (for a size: the limit and the flag that raises it) and no output file, checked on sample, generate
  * (the tiny-eps fixture model) and compare.
  */
+@ExtendWith(FixtureModels.class)
 class NumericInputTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void modelsHome() throws URISyntaxException {
-        Path fixtures = Path.of(NumericInputTest.class.getResource("/fixtures/tiny-eps/model.json").toURI())
-                .getParent().getParent();
-        System.setProperty("stepwise.models", fixtures.toString());
-    }
-
-    @AfterAll
-    static void clearHome() {
-        System.clearProperty("stepwise.models");
-    }
 
     @BeforeEach
     void fixtures() throws IOException {

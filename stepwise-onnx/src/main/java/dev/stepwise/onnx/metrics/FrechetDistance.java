@@ -1,5 +1,9 @@
 package dev.stepwise.onnx.metrics;
 
+import org.hipparchus.linear.Array2DRowRealMatrix;
+import org.hipparchus.linear.RealMatrix;
+import org.hipparchus.linear.SingularValueDecomposition;
+
 /**
  * The classifier-feature Fréchet distance (FD) between two Gaussians fitted to classifier features:
  * the squared 2-Wasserstein distance (Dowson and Landau 1982; the formula of Heusel et al. 2017)
@@ -7,13 +11,15 @@ package dev.stepwise.onnx.metrics;
  * It is not FID: the features come from this project's small Fashion-MNIST classifier, not Inception-v3,
  * so its values are comparable only with other values from the same classifier.
  * <p>
- * Computation: S1 = V diag(l) V^T by a symmetric eigendecomposition ({@link SymmetricEigen}, which has no
- * failure path). Eigenvalues within round-off of zero (below F eps max(l), the usual numerical-rank rule) and
+ * Computation: S1 = V diag(l) V^T, taken from Hipparchus's singular value decomposition (for a symmetric PSD
+ * matrix the SVD is its eigendecomposition, singular values = eigenvalues; unlike Hipparchus's symmetric QL
+ * eigensolver, which gives up with "convergence failed" on covariances with many zero eigenvalues, the SVD
+ * iteration has no failure path). Eigenvalues within round-off of zero (below F eps max(l), the usual numerical-rank rule) and
  * negative ones count as zero; the r others give the factor A = V_r diag(sqrt(l_r)), S1 = A A^T. The
  * eigenvalues of S1^{1/2} S2 S1^{1/2} are those of the r x r matrix K = A^T S2 A and zeros, so
  * Tr (S1^{1/2} S2 S1^{1/2})^{1/2} is the sum of the square roots of K's eigenvalues (again with round-off
  * negatives and near-zeros counted as zero). This holds for rank-deficient covariances (fewer images than
- * features, or features that never vary), where Hipparchus's QL eigensolver gave up, and is cheaper there:
+ * features, or features that never vary), where the QL eigensolver gave up, and is cheaper there:
  * r is at most the image count minus one.
  * <p>
  * {@link #between} is the bare formula, for any number of samples. A report asks a {@link Reference} for a
@@ -185,17 +191,20 @@ public final class FrechetDistance {
         static Root of(double[][] s, int shift) {
             int f = s.length;
             double[][] scaled = scaled(s, shift);
-            SymmetricEigen e = SymmetricEigen.of(scaled, true);
+            SingularValueDecomposition e = new SingularValueDecomposition(new Array2DRowRealMatrix(scaled, false));
+            double[] values = e.getSingularValues();
+            RealMatrix vectors = e.getU();
             double trace = 0;
             for (int i = 0; i < f; i++) {
                 trace += scaled[i][i];
             }
-            int rank = aboveRoundOff(e.values);
+            // A round-off negative eigenvalue shows as a tiny positive singular value: below the tolerance, dropped.
+            int rank = aboveRoundOff(values);
             double[][] a = new double[f][rank];
             for (int j = 0; j < rank; j++) {
-                double r = Math.sqrt(e.values[j]);
+                double r = Math.sqrt(values[j]);
                 for (int i = 0; i < f; i++) {
-                    a[i][j] = e.vectors[i][j] * r;
+                    a[i][j] = vectors.getEntry(i, j) * r;
                 }
             }
             return new Root(a, rank, trace, shift);
@@ -227,7 +236,9 @@ public final class FrechetDistance {
                     }
                 }
             }
-            double[] l = SymmetricEigen.of(kk, false).values;
+            // K is symmetric PSD; its singular values are its eigenvalues, in decreasing order.
+            double[] l = rank == 0 ? new double[0]
+                    : new SingularValueDecomposition(new Array2DRowRealMatrix(kk, false)).getSingularValues();
             double sum = 0;
             for (int i = 0, r = aboveRoundOff(l); i < r; i++) {
                 sum += Math.sqrt(l[i]);
