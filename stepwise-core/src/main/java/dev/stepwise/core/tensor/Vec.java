@@ -93,12 +93,16 @@ public final class Vec {
         return Math.sqrt(s / x.length);
     }
 
+    /**
+     * Whether no value is NaN or infinite. Called on every model call's input and output, so written as a
+     * branch-free reduction, the largest |v| (NaN wins Math.max, infinity exceeds MAX_VALUE), which the JIT
+     * can vectorise, unlike a loop with an early exit.
+     */
     public static boolean allFinite(float[] x) {
+        float largest = 0;
         for (float v : x) {
-            if (!Float.isFinite(v)) {
-                return false;
-            }
+            largest = Math.max(largest, Math.abs(v));
         }
-        return true;
+        return largest <= Float.MAX_VALUE;
     }
 }
