@@ -246,13 +246,16 @@ public final class Comparison {
                 return t;
             });
             List<Future<?>> futures = new ArrayList<>();
+            // The caller's interrupt counts from the moment it is made, not from when the caller's wait notices
+            // it: a worker finishing a cell in between must neither report it nor start another.
+            Thread caller = Thread.currentThread();
             try {
                 for (int w = 0; w < workers; w++) {
                     futures.add(pool.submit(() -> {
                         try {
                             CallTimer timer = new CallTimer();
                             Model model = source.model(timer);
-                            while (!stop.get() && !Thread.currentThread().isInterrupted()) {
+                            while (!stop.get() && !caller.isInterrupted() && !Thread.currentThread().isInterrupted()) {
                                 int k = next.getAndIncrement();
                                 if (k >= todo.size()) {
                                     break;
@@ -263,7 +266,7 @@ public final class Comparison {
                                 synchronized (listenerLock) {
                                     done++;
                                     // Once the run has failed or been interrupted the caller hears no more.
-                                    if (!stop.get()) {
+                                    if (!stop.get() && !caller.isInterrupted()) {
                                         listener.cellDone(r, done, cells.size());
                                     }
                                 }
@@ -276,6 +279,11 @@ public final class Comparison {
                 }
                 for (Future<?> f : futures) {
                     f.get();
+                }
+                if (Thread.interrupted()) {
+                    // Interrupted after the workers had already stopped on it: get() of a finished task
+                    // does not look at the flag, so the run ends here as any interrupted run does.
+                    throw new InterruptedException();
                 }
             } catch (InterruptedException e) {
                 stop.set(true);
