@@ -33,6 +33,8 @@ def main():
     ap.add_argument("--shift", type=float, default=1.0, help="recommended flow timestep shift")
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--quality", default=None, help="optional JSON file with quality-check results to embed")
+    ap.add_argument("--floor", default=None,
+                    help="optional fd_floor.py result: the FD real images get at the same count, embedded with the quality")
     args = ap.parse_args()
     torch.set_num_threads(1)
     name = f"fashion-{args.pred}"
@@ -107,6 +109,14 @@ def main():
     if args.quality and os.path.exists(args.quality):
         with open(args.quality) as f:
             meta["quality"] = json.load(f)
+        if args.floor and os.path.exists(args.floor):
+            with open(args.floor) as f:
+                fl = json.load(f)
+            meta["quality"]["frechet_of_real_images"] = {
+                "images": fl["images"], "draws": fl["draws"],
+                "test_split_mean": fl["test"]["mean"], "test_split_sd": fl["test"]["sd"],
+                "train_split_mean": fl["train"]["mean"], "train_split_sd": fl["train"]["sd"],
+                "command": "nice -n 19 /usr/bin/python3 tools/train/fd_floor.py"}
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(meta, f, indent=2)
     print(f"wrote {onnx_path} ({os.path.getsize(onnx_path)} bytes), epochs {epochs_done:.2f}")

@@ -33,7 +33,7 @@ class ExamplePlansTest {
         try (Stream<Path> s = Files.list(COMPARE)) {
             plans = s.filter(p -> !isChecklist(p)).sorted().toList();
         }
-        assertEquals(List.of("community.yaml", "gmm-ring.yaml", "quick.yaml"),
+        assertEquals(List.of("community.yaml", "fashion-convergence.yaml", "gmm-ring.yaml", "quick.yaml"),
                 plans.stream().map(p -> p.getFileName().toString()).toList(), "the examples (update this list with them)");
         for (Path p : plans) {
             Plan plan = PlanReader.read(p);

@@ -19,9 +19,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The shipped models meet the built-in model's quality bar: images generated with dpmpp_2m / karras / 20 steps /
- * cfg 3 are classified as their prompted class at least 90 % of the time by the shipped classifier. 10 images per
- * class (seed = class index): tools/train measured 96.2 % (eps) and 96.8 % (flow) on 100 per class, so with 100
- * images the bar sits about three standard errors (sqrt(0.96 * 0.04 / 100) = 0.02) below the expected score.
+ * cfg 3 are classified as their prompted class at least 95 % of the time by the shipped classifier. 10 images per
+ * class (seed = class index): tools/train measured 98.9 % (eps) and 99.7 % (flow) on 100 per class (the first,
+ * undertrained weights: 96.2 % and 96.8 %, when this bar was 90 %), so with 100 images the bar sits about four
+ * standard errors (sqrt(0.989 * 0.011 / 100) = 0.010) below the expected score.
  * The run is deterministic for a given seed, so the test does not flicker.
  */
 class ShippedModelQualityTest {
@@ -54,7 +55,7 @@ class ShippedModelQualityTest {
             double adherence = PromptAdherence.score(result.logits(), prompted);
             double fd = FrechetDistance.between(FeatureStats.of(result.featureRows()), FeatureStats.load(classifierDir));
             System.out.printf("%s: prompt adherence %.3f, classifier-feature FD %.2f (%d images)%n", name, adherence, fd, n);
-            assertTrue(adherence >= 0.90, name + ": prompt adherence " + adherence + " is below the 0.90 bar");
+            assertTrue(adherence >= 0.95, name + ": prompt adherence " + adherence + " is below the 0.95 bar");
         }
     }
 }
