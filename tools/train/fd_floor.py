@@ -18,7 +18,7 @@ import numpy as np
 import onnx
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import load_split  # noqa: E402
+from common import load_split, to_tensor  # noqa: E402
 from onnx_numpy_eval import run_model  # noqa: E402
 from quality_check import frechet  # noqa: E402
 
@@ -38,7 +38,7 @@ def main():
     res = {"images": 10 * args.per_class, "draws": args.draws}
     for split, name in (("test", "t10k"), ("train", "train")):
         imgs, labels = load_split(name)
-        x_all = (imgs.astype(np.float32) / 127.5 - 1.0)[:, None]   # pixels in [-1, 1], as the models'
+        x_all = to_tensor(imgs).numpy()                 # [N,1,28,28] in [-1, 1], as in training
         fds = []
         for d in range(args.draws):
             rng = np.random.default_rng(1000 + d)
