@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.stepwise.core.model.DiscreteVpSampling;
 import dev.stepwise.core.model.FlowSampling;
 import dev.stepwise.core.model.ModelSampling;
@@ -63,6 +65,33 @@ class VrgTest {
             }
             assertTrue(fit.after() <= fit.before(), sampler + ": " + fit.after() + " > " + fit.before());
         }
+    }
+
+    @Test
+    void reachesAtLeastTheReleasedSearchsObjective() throws Exception {
+        // tools/vrg/released_method.py ran the released code's search (SGD with momentum on an over-parameterised
+        // network, each alpha moving at most 1 %, penalty 100 on the noisiest level) on an analytic curve: data
+        // N(0, 0.5^2), a denoiser assuming 1.3 times that std. The same objective here must agree on its list, and
+        // the fit from the same base list must be at least as low.
+        JsonNode fixture = new ObjectMapper().readTree(VrgTest.class.getResourceAsStream("/fit/released-vrg.json"));
+        double s = fixture.at("/curve/data_std").asDouble(), sp = s * fixture.at("/curve/assumed_std_factor").asDouble();
+        DoubleUnaryOperator mseX0 = sigma -> sigma * sigma * (sigma * sigma * s * s + sp * sp * sp * sp)
+                / Math.pow(sp * sp + sigma * sigma, 2);
+        double[] base = doubles(fixture.get("base_sigmas")), released = doubles(fixture.get("released_sigmas"));
+        var euler = Samplers.get("euler");
+        assertEquals(fixture.get("base_objective").asDouble(), Vrg.objective(euler, Map.of(), SD1, base, mseX0), 1e-5);
+        double theirs = Vrg.objective(euler, Map.of(), SD1, released, mseX0);
+        assertEquals(fixture.get("released_objective").asDouble(), theirs, 1e-5);
+        Vrg.Fit fit = Vrg.fit(euler, Map.of(), SD1, base, mseX0);
+        assertTrue(fit.after() <= theirs, "fit " + fit.after() + " vs released " + theirs);
+    }
+
+    private static double[] doubles(JsonNode array) {
+        double[] v = new double[array.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = array.get(i).asDouble();
+        }
+        return v;
     }
 
     @Test
