@@ -229,6 +229,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
         ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
+        SamplingOptions.checkSteps(sampling.steps, limits);   // a schedule file's own step count, without --steps
         checkOutput();
 
         Path dir = ModelFolders.resolve(model);

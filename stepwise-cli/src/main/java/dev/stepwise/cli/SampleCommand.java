@@ -172,14 +172,15 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
         }
         LimitFlag.check("--batch", batch, limits.batch(), "batch", "rows", limits);
+        ScheduleNames.Entry scheduler = null;
         if (sigmas == null) {
+            scheduler = sampling.scheduler(schedulerParameters);   // a schedule file: its own step count unless --steps
             checkSchedule(limits);
         }
         SamplerInfo info = Samplers.get(sampling.sampler);
         Map<String, Object> samplerValues = info.options(samplerParameters).asMap();
 
         double[] sigmaList = null;
-        ScheduleNames.Entry scheduler = null;
         Map<String, Object> schedulerValues = Map.of();
         if (sigmas != null) {
             sigmaList = readSigmas(sigmas);
@@ -188,7 +189,6 @@ final class SampleCommand implements Callable<Integer> {
                         + limits.steps() + " steps; " + limits.raise("steps", sigmaList.length - 1));
             }
         } else {
-            scheduler = sampling.scheduler(schedulerParameters);
             schedulerValues = scheduler.options(schedulerParameters);
         }
 

@@ -7,7 +7,9 @@ import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ScheduleNames;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The options that pick the sampling run, shared by {@code sample} and {@code generate} as a picocli mixin:
@@ -25,8 +27,13 @@ final class SamplingOptions {
                     + " to the model (its own step count walks its list exactly; others resample it). Default: ${DEFAULT-VALUE}.")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit steps=N raises the limit). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit "
+            + "steps=N raises the limit). Default: ${DEFAULT-VALUE}, or a schedule file's own step count.")
     int steps;
+
+    /** The command this is mixed into: whether --steps was given (without it, a schedule file runs at its own count). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     SamplingOptions(String defaultSampler, String defaultScheduler) {
         sampler = defaultSampler;
@@ -63,6 +70,9 @@ final class SamplingOptions {
     ScheduleNames.Entry scheduler(Map<String, String> schedulerParameters) {
         ScheduleNames.Entry entry = ScheduleNames.resolve(scheduler, null);
         entry.options(schedulerParameters);
+        if (entry.isFile() && !command.commandLine().getParseResult().hasMatchedOption("--steps")) {
+            steps = entry.file().steps();   // the list as fitted, not resampled to the default 20
+        }
         return entry;
     }
 
