@@ -12,6 +12,7 @@ import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.harness.fit.ScheduleFile;
 import dev.stepwise.onnx.ModelConfig;
+import dev.stepwise.onnx.image.Infotext;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -132,7 +133,7 @@ class ScheduleFileCommandTest {
                 "--scheduler", "karras", "--steps", "6", "-o", b.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(pixels(b), pixels(a));
-        String sigmas = Arrays.stream(karras).mapToObj(dev.stepwise.onnx.image.Infotext::number)
+        String sigmas = Arrays.stream(karras).mapToObj(Infotext::number)
                 .collect(Collectors.joining(", "));
         // A value holding ':' is quoted, as A1111 writes it.
         assertEquals("bag\nSteps: 6, Sampler: dpmpp_2m, Schedule type: \"file:k.json\", CFG scale: 3, Seed: 5, Size: 28x28,"

@@ -3,8 +3,8 @@ package dev.stepwise.core;
 import dev.stepwise.core.guidance.Conditions;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
-import dev.stepwise.core.schedule.Scheduler;
 import dev.stepwise.core.sampling.StepListener;
+import dev.stepwise.core.schedule.Scheduler;
 import dev.stepwise.core.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,8 +20,7 @@ import java.util.Objects;
  */
 public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
                             String scheduler, Map<String, Object> schedulerParameters, Scheduler schedulerObject,
-                            double[] sigmas,
-                            int steps, double denoise, double cfg, boolean batchCondUncond,
+                            double[] sigmas, int steps, double denoise, double cfg, boolean batchCondUncond,
                             Conditions conditions, long seed, int batch, Tensor initialNoise,
                             NoiseKind noise, StepListener listener) {
 
