@@ -19,6 +19,7 @@ import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.Summaries;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
@@ -73,8 +74,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--sampler", paramLabel = "NAME", defaultValue = "euler", description = "Default: ${DEFAULT-VALUE}.")
         String sampler;
 
-        @Option(names = "--scheduler", paramLabel = "NAME", defaultValue = "karras", description = "Default: ${DEFAULT-VALUE}.")
+        @Option(names = "--scheduler", paramLabel = "NAME|file:FILE", defaultValue = "karras",
+                description = "A scheduler name or file:SCHEDULE.json. Default: ${DEFAULT-VALUE}.")
         String scheduler;
+
+        /** --scheduler resolved (a schedule file read) before the model is loaded. */
+        private ScheduleNames.Entry schedulerEntry;
 
         @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
         int steps;
@@ -100,9 +105,11 @@ final class BenchCommand implements Runnable {
                 throw new UsageException("--seconds " + seconds + " is not allowed; give a time > 0");
             }
             OnnxOptions options = onnx.options(1, limits);
+            schedulerEntry = ScheduleNames.resolve(scheduler, null);
             PrintWriter out = spec.commandLine().getOut();
             try (ImageModel image = ImageModel.load(ModelFolders.resolve(model), options)) {
                 ModelConfig c = image.config();
+                schedulerEntry.checkFits(c.name(), c.sampling());
                 TimedNetwork network = new TimedNetwork(image.network());
                 Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
                 Conditioning positive = image.prompt(prompt);
@@ -147,8 +154,8 @@ final class BenchCommand implements Runnable {
         }
 
         private Timing time(Model m, TimedNetwork network, Conditioning positive, double cfg, int batch, boolean batched) {
-            SampleRequest request = SampleRequest.builder(m).sampler(sampler).scheduler(scheduler).steps(steps).cfg(cfg)
-                    .batch(batch).seed(1).prompt(positive).batchCondUncond(batched).build();
+            SampleRequest request = schedulerEntry.apply(SampleRequest.builder(m).sampler(sampler), Map.of()).steps(steps)
+                    .cfg(cfg).batch(batch).seed(1).prompt(positive).batchCondUncond(batched).build();
             Stepwise.sample(request); // warm-up
             network.reset();
             long start = System.nanoTime(), end;

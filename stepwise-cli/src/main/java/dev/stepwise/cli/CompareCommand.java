@@ -28,6 +28,7 @@ import dev.stepwise.harness.PlanReader;
 import dev.stepwise.harness.ReportFolder;
 import dev.stepwise.harness.ReportWriter;
 import dev.stepwise.harness.Scatters;
+import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.ScoringSheet;
 import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
@@ -103,7 +104,8 @@ final class CompareCommand implements Callable<Integer> {
             description = "Sampler names, or 'all' for the whole catalogue. Default: euler,dpmpp_2m.")
     List<String> samplers;
 
-    @Option(names = "--schedulers", paramLabel = "NAME", split = ",", splitSynopsisLabel = ",", description = "Scheduler names, or 'all'. Default: karras.")
+    @Option(names = "--schedulers", paramLabel = "NAME", split = ",", splitSynopsisLabel = ",",
+            description = "Scheduler names, or 'all'; file:SCHEDULE.json is a schedule file fitted to the model. Default: karras.")
     List<String> schedulers;
 
     @Option(names = "-P", paramLabel = "[SAMPLER:]NAME=VALUE",
@@ -328,9 +330,12 @@ final class CompareCommand implements Callable<Integer> {
         plan.put("name", name != null ? name : "comparison");
         plan.put("model", m);
         plan.set("samplers", entries("-P", samplers != null ? samplers : List.of("euler", "dpmpp_2m"), Samplers.names(),
-                name -> Samplers.get(name).parameters(), samplerParameters));
+                name -> Samplers.names().contains(name) ? Samplers.get(name).parameters() : null, samplerParameters));
+        // A schedule file (file:PATH, read by the plan reader relative to the working directory) has no parameters.
         plan.set("schedulers", entries("-S", schedulers != null ? schedulers : List.of("karras"), Schedulers.names(),
-                name -> Schedulers.get(name).parameters(), schedulerParameters));
+                name -> ScheduleNames.isFile(name) ? List.of()
+                        : Schedulers.names().contains(name) ? Schedulers.get(name).parameters() : null,
+                schedulerParameters));
         ArrayNode axis = plan.putArray(nfe != null ? "nfe" : "steps");
         (nfe != null ? nfe : steps != null ? steps : List.of(10, 20)).forEach(axis::add);
         ArrayNode scales = plan.putArray("cfg");
@@ -365,7 +370,10 @@ final class CompareCommand implements Callable<Integer> {
 
     /**
      * The plan's sampler (or scheduler) entries for the listed names ("all" = the whole registry) with the -P (-S)
-     * parameters: NAME=VALUE goes to every listed entry, each of which must have it; OWNER:NAME=VALUE to that entry.
+     * parameters: NAME=VALUE goes to every listed entry, each of which must have it; OWNER:NAME=VALUE to that entry
+     * (the owner is what precedes the last colon, so that file:s.json:rho=5 names the schedule file).
+     *
+     * @param parametersOf an entry's parameters, or null for a name the plan check will refuse
      */
     private static ArrayNode entries(String flag, List<String> listed, List<String> all,
                                      Function<String, List<Parameter>> parametersOf, List<String> settings) {
@@ -384,16 +392,18 @@ final class CompareCommand implements Callable<Integer> {
                 throw new UsageException(flag + " '" + setting + "' is not allowed; give NAME=VALUE or OWNER:NAME=VALUE");
             }
             String key = setting.substring(0, eq).strip(), value = setting.substring(eq + 1).strip();
-            int colon = key.indexOf(':');
+            int colon = key.lastIndexOf(':');
             String owner = colon < 0 ? null : key.substring(0, colon).strip(), name = key.substring(colon + 1).strip();
             if (owner != null && !names.contains(owner)) {
                 throw new UsageException(flag + " " + setting + ": '" + owner + "' is not one of the listed " + String.join(", ", names));
             }
             for (String n : owner != null ? List.of(owner) : names) {
-                boolean has = !all.contains(n) || parametersOf.apply(n).stream().anyMatch(p -> p.name().equals(name));
+                List<Parameter> declared = parametersOf.apply(n);
+                boolean has = declared == null || declared.stream().anyMatch(p -> p.name().equals(name));
                 if (!has) {
-                    throw new UsageException(flag + " " + setting + ": " + n + " has no parameter '" + name + "'; name the "
-                            + "one it is for, as " + flag + " OWNER:" + name + "=" + value);
+                    throw new UsageException(flag + " " + setting + ": " + n + " has no parameter '" + name + "'"
+                            + (declared.isEmpty() ? " (it has none)" : "") + "; name the one it is for, as " + flag
+                            + " OWNER:" + name + "=" + value);
                 }
                 ObjectNode p = params.computeIfAbsent(n, k -> JSON.createObjectNode());
                 try {

@@ -8,11 +8,11 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.schedule.SchedulerInfo;
-import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ModelFolders;
+import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
@@ -25,11 +25,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -133,7 +135,8 @@ final class GenerateCommand implements Callable<Integer> {
             network = new TimedNetwork(image.network());
             ModelConfig c = image.config();
             Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
-            result = Stepwise.sample(sampling.request(m, plan.sampler(), samplerParameters, schedulerParameters)
+            result = Stepwise.sample(sampling.request(m, plan.sampler(), samplerParameters, plan.scheduler(),
+                            schedulerParameters)
                     .cfg(cfg).seed(seed).batch(batch)
                     .prompt(plan.positive()).negative(plan.negative())
                     .listener(progress).build());
@@ -142,6 +145,11 @@ final class GenerateCommand implements Callable<Integer> {
         int[] shape = plan.config().sampleShape();
         Infotext info = new Infotext(prompt, negative, sampling.steps, plan.sampler().name(), plan.scheduler().name(), cfg, seed,
                 shape[2], shape[1], plan.config().name());
+        if (plan.scheduler().isFile()) {
+            // "Schedule type: file:vrg.json" alone does not say which list the file held when the image was made.
+            info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
+                    .collect(Collectors.joining(", ")));
+        }
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (batch == 1) {
             files.put(out, PngWriter.encode(PngWriter.image(images, 0, scale, plan.filter()), info.format()));
@@ -190,7 +198,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Everything checked and read, before the network is loaded. */
-    record Plan(Path dir, ModelConfig config, SamplerInfo sampler, SchedulerInfo scheduler, Conditioning positive,
+    record Plan(Path dir, ModelConfig config, SamplerInfo sampler, ScheduleNames.Entry scheduler, Conditioning positive,
                 Conditioning negative, Filter filter, OnnxOptions options) {
     }
 
@@ -220,8 +228,8 @@ final class GenerateCommand implements Callable<Integer> {
         OnnxOptions options = onnx.options(1, limits);
         SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
-        SchedulerInfo sched = Schedulers.get(sampling.scheduler);
-        sched.options(schedulerParameters);
+        ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
+        SamplingOptions.checkSteps(sampling.steps, limits);   // a schedule file's own step count, without --steps
         checkOutput();
 
         Path dir = ModelFolders.resolve(model);
@@ -231,6 +239,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--model '" + model + "' makes " + shape[0] + "-channel images; generate writes"
                     + " single-channel (grayscale) models only");
         }
+        sched.checkFits(config.name(), config.sampling());
+        // The sigma list on this model (a 1-step schedule file cannot be resampled), before the network is loaded.
+        Sigmas.forRun(sched.create(schedulerParameters), config.sampling(), sampling.steps, 1.0, info.discardPenultimate());
         Conditioning positive = parse("--prompt", prompt, config);
         Conditioning neg = negative.isBlank() ? Conditioning.NONE : parse("--negative", negative, config);
         return new Plan(dir, config, info, sched, positive, neg, f, options);

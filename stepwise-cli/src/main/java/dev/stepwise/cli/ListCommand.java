@@ -16,7 +16,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code stepwise list samplers|schedulers}: the registries as tables. */
 @Command(name = "list", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "List the registered samplers or schedulers with their properties, parameters and references.")
+        description = "List the registered samplers or schedulers with their properties, parameters and references.",
+        footer = {"", "Besides the registered schedulers, every scheduler option and plan takes file:SCHEDULE.json, a"
+                + " schedule file (a sigma list fitted to a model): its own step count walks the list exactly, others"
+                + " resample it log-linearly (see README.md, \"Schedule files\")."})
 final class ListCommand implements Runnable {
 
     enum What { samplers, schedulers }

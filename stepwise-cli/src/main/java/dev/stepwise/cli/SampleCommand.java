@@ -14,10 +14,11 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
-import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.MixtureSpec;
+import dev.stepwise.harness.ScheduleNames;
+import dev.stepwise.harness.fit.ScheduleFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -139,7 +140,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new IOException("cannot write " + out + ": " + e, e);
         }
         stdout.printf(Locale.ROOT, "%s/%s, %d steps, batch %d: NFE %d in %.1f ms -> %s%n", sampling.sampler,
-                run.sigmasGiven() ? "sigmas" : sampling.scheduler, result.steps(), batch, result.calls().nfe(),
+                run.sigmasGiven() ? "sigmas" : run.scheduler().name(), result.steps(), batch, result.calls().nfe(),
                 result.elapsed().toNanos() / 1e6, out);
         stdout.flush();
         return 0;
@@ -151,7 +152,8 @@ final class SampleCommand implements Callable<Integer> {
 
     /** Everything checked and loaded, before any sampling. */
     record Run(Model model, String modelSource, GaussianMixture mixture, SamplerInfo samplerInfo,
-               Map<String, Object> samplerValues, Map<String, Object> schedulerValues, double[] sigmas,
+               Map<String, Object> samplerValues, ScheduleNames.Entry scheduler, Map<String, Object> schedulerValues,
+               double[] sigmas,
                boolean sigmasGiven, Tensor initialNoise, Conditioning positive, Conditioning negative, SampleRequest.Builder builder) {
 
         SampleRequest request(Progress progress) {
@@ -170,7 +172,9 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("--batch " + batch + " is not allowed; batch must be at least 1");
         }
         LimitFlag.check("--batch", batch, limits.batch(), "batch", "rows", limits);
+        ScheduleNames.Entry scheduler = null;
         if (sigmas == null) {
+            scheduler = sampling.scheduler(schedulerParameters);   // a schedule file: its own step count unless --steps
             checkSchedule(limits);
         }
         SamplerInfo info = Samplers.get(sampling.sampler);
@@ -185,7 +189,7 @@ final class SampleCommand implements Callable<Integer> {
                         + limits.steps() + " steps; " + limits.raise("steps", sigmaList.length - 1));
             }
         } else {
-            schedulerValues = Schedulers.get(sampling.scheduler).options(schedulerParameters).asMap();
+            schedulerValues = scheduler.options(schedulerParameters);
         }
 
         GaussianMixture mixture;
@@ -200,6 +204,9 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("--model '" + model + "' is not supported; allowed: gmm:FILE.json (a Gaussian mixture spec)");
         }
         Model m = mixture.model(source);
+        if (scheduler != null) {
+            scheduler.checkFits(m.name(), m.sampling());
+        }
 
         Conditioning positive = conditioning("--label", label, mixture);
         Conditioning negative = conditioning("--negative-label", negativeLabel, mixture);
@@ -211,7 +218,7 @@ final class SampleCommand implements Callable<Integer> {
         Outputs.checkFile("--out", out, "samples.npy");
         Outputs.checkFile("--out's sidecar", sidecar(out), "samples.npy.json");   // the sidecar is written with it, never without
 
-        SampleRequest.Builder b = sampling.request(m, info, samplerParameters, schedulerParameters)
+        SampleRequest.Builder b = sampling.request(m, info, samplerParameters, scheduler, schedulerParameters)
                 .denoise(denoise).cfg(cfg).seed(seed).batch(batch)
                 .prompt(positive).negative(negative);
         if (noise != null) {
@@ -223,7 +230,7 @@ final class SampleCommand implements Callable<Integer> {
         if (noiseTensor != null) {
             b.initialNoise(noiseTensor);
         }
-        return new Run(m, source, mixture, info, samplerValues, schedulerValues, sigmaList, sigmaList != null,
+        return new Run(m, source, mixture, info, samplerValues, scheduler, schedulerValues, sigmaList, sigmaList != null,
                 noiseTensor, positive, negative, b);
     }
 
@@ -333,8 +340,9 @@ final class SampleCommand implements Callable<Integer> {
         j.put("model", modelInfo);
         j.put("sampler", run.samplerInfo().name());
         j.put("sampler_parameters", run.samplerValues());
-        j.put("scheduler", run.sigmasGiven() ? null : sampling.scheduler);
+        j.put("scheduler", run.sigmasGiven() ? null : run.scheduler().name());
         j.put("scheduler_parameters", run.sigmasGiven() ? null : run.schedulerValues());
+        j.put("schedule_file", run.sigmasGiven() || !run.scheduler().isFile() ? null : scheduleFile(run.scheduler()));
         j.put("sigmas_from", run.sigmasGiven() ? "--sigmas" : "scheduler");
         j.put("steps", r.steps());
         j.put("requested_steps", run.sigmasGiven() ? null : sampling.steps);
@@ -357,6 +365,20 @@ final class SampleCommand implements Callable<Integer> {
         j.put("command", "stepwise " + commandArgs());
         String text = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(j);
         return (text + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What the sidecar records of a schedule file: where it was read, what made it, and its own list. */
+    private Map<String, Object> scheduleFile(ScheduleNames.Entry entry) {
+        ScheduleFile f = entry.file();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("path", ScheduleNames.path(sampling.scheduler, null).toString());
+        o.put("method", f.method());
+        o.put("model", f.model());
+        o.put("sampler", f.sampler());
+        o.put("base", f.base());
+        o.put("steps", f.steps());
+        o.put("sigmas", f.sigmas());
+        return o;
     }
 
     /** The arguments as given, for the record. */

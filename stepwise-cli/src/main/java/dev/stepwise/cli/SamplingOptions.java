@@ -5,8 +5,11 @@ import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.harness.Limits;
+import dev.stepwise.harness.ScheduleNames;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The options that pick the sampling run, shared by {@code sample} and {@code generate} as a picocli mixin:
@@ -19,12 +22,18 @@ final class SamplingOptions {
             description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
     String sampler;
 
-    @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "Scheduler name (see 'stepwise list schedulers'). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--scheduler", paramLabel = "NAME|file:FILE",
+            description = "Scheduler name (see 'stepwise list schedulers'), or file:SCHEDULE.json, a schedule file fitted"
+                    + " to the model (its own step count walks its list exactly; others resample it). Default: ${DEFAULT-VALUE}.")
     String scheduler;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit steps=N raises the limit). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Sampling steps (1..10000; --limit "
+            + "steps=N raises the limit). Default: ${DEFAULT-VALUE}, or a schedule file's own step count.")
     int steps;
+
+    /** The command this is mixed into: whether --steps was given (without it, a schedule file runs at its own count). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     SamplingOptions(String defaultSampler, String defaultScheduler) {
         sampler = defaultSampler;
@@ -54,12 +63,29 @@ final class SamplingOptions {
         }
     }
 
-    /** A request for {@code model} with the checked sampler, the scheduler, their -P/-S parameters and the steps set. */
+    /**
+     * --scheduler resolved: a registry name, or a schedule file read now (relative to the working directory), with
+     * the -S parameters checked against it (a schedule file takes none).
+     */
+    ScheduleNames.Entry scheduler(Map<String, String> schedulerParameters) {
+        ScheduleNames.Entry entry = ScheduleNames.resolve(scheduler, null);
+        entry.options(schedulerParameters);
+        if (entry.isFile() && !command.commandLine().getParseResult().hasMatchedOption("--steps")) {
+            steps = entry.file().steps();   // the list as fitted, not resampled to the default 20
+        }
+        return entry;
+    }
+
+    /**
+     * A request for {@code model} with the checked sampler, the scheduler, their -P/-S parameters and the steps set.
+     *
+     * @param schedulerEntry as {@link #scheduler}, or null when an explicit sigma list replaces it
+     */
     SampleRequest.Builder request(Model model, SamplerInfo samplerInfo, Map<String, String> samplerParameters,
-                                  Map<String, String> schedulerParameters) {
-        return SampleRequest.builder(model)
+                                  ScheduleNames.Entry schedulerEntry, Map<String, String> schedulerParameters) {
+        SampleRequest.Builder b = SampleRequest.builder(model)
                 .sampler(samplerInfo.name()).samplerParameters(samplerParameters)
-                .scheduler(scheduler).schedulerParameters(schedulerParameters)
                 .steps(steps);
+        return schedulerEntry == null ? b : schedulerEntry.apply(b, schedulerParameters);
     }
 }

@@ -4,19 +4,23 @@ import dev.stepwise.core.guidance.Conditions;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.StepListener;
+import dev.stepwise.core.schedule.Scheduler;
 import dev.stepwise.core.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * Everything that decides a run's result: model, sampler and its parameters, scheduler (or an explicit
- * sigma list), steps, denoise strength, guidance, conditioning, seed and batch. Build with
- * {@link #builder(Model)}; defaults are euler / normal / 20 steps / cfg 1 / seed 0 / batch 1.
+ * Everything that decides a run's result: model, sampler and its parameters, scheduler (a registry name, a
+ * {@link Scheduler} object such as a fixed list, or an explicit sigma list), steps, denoise strength, guidance,
+ * conditioning, seed and batch. Build with {@link #builder(Model)}; defaults are euler / normal / 20 steps /
+ * cfg 1 / seed 0 / batch 1.
+ *
+ * @param schedulerObject a scheduler given as an object instead of the registry name {@code scheduler}, or null
  */
 public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
-                            String scheduler, Map<String, Object> schedulerParameters, double[] sigmas,
-                            int steps, double denoise, double cfg, boolean batchCondUncond,
+                            String scheduler, Map<String, Object> schedulerParameters, Scheduler schedulerObject,
+                            double[] sigmas, int steps, double denoise, double cfg, boolean batchCondUncond,
                             Conditions conditions, long seed, int batch, Tensor initialNoise,
                             NoiseKind noise, StepListener listener) {
 
@@ -52,6 +56,7 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         private final Map<String, Object> samplerParameters = new LinkedHashMap<>();
         private String scheduler = "normal";
         private final Map<String, Object> schedulerParameters = new LinkedHashMap<>();
+        private Scheduler schedulerObject;
         private double[] sigmas;
         private int steps = 20;
         private double denoise = 1;
@@ -87,6 +92,16 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
 
         public Builder scheduler(String name) {
             scheduler = name;
+            schedulerObject = null;
+            return this;
+        }
+
+        /**
+         * A scheduler object instead of a registry name (a fitted list: {@code ListScheduler}); it takes no
+         * scheduler parameters. Steps, denoise and the sampler's conventions apply to it as to a named one.
+         */
+        public Builder scheduler(Scheduler s) {
+            schedulerObject = Objects.requireNonNull(s, "scheduler");
             return this;
         }
 
@@ -171,8 +186,8 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
 
         public SampleRequest build() {
             Conditions c = conditions != null ? conditions : Conditions.of(positive, negative, batch);
-            return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, sigmas,
-                    steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, listener);
+            return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, schedulerObject,
+                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, listener);
         }
     }
 

@@ -139,7 +139,13 @@ public final class Stepwise {
             Sigmas.check(s);
             return s;
         }
-        Scheduler scheduler = Schedulers.get(r.scheduler()).create(r.schedulerParameters());
+        Scheduler scheduler = r.schedulerObject();
+        if (scheduler == null) {
+            scheduler = Schedulers.get(r.scheduler()).create(r.schedulerParameters());
+        } else if (!r.schedulerParameters().isEmpty()) {
+            throw new IllegalArgumentException("scheduler parameters " + r.schedulerParameters().keySet()
+                    + " are for a named scheduler; a scheduler given as an object takes none");
+        }
         return Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
     }
 }

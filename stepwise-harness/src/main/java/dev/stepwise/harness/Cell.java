@@ -44,7 +44,8 @@ public record Cell(Config config, int steps, int prompt, long seed) {
     /**
      * A file-name-safe id: readable parts and a hash of every field that decides the result or that the
      * cell's JSON records (the labels), so two cells that differ in anything (a parameter, a label, the model's
-     * weights, the reference solve) never share an id, and a cell file found under its id can be reused as is.
+     * weights, the reference solve, a schedule file's sigmas) never share an id, and a cell file found under its
+     * id can be reused as is.
      *
      * @param modelKey  identifies the model (its name and a digest of its files or spec: {@link ModelSource#key()})
      * @param batch     rows per cell
@@ -57,6 +58,11 @@ public record Cell(Config config, int steps, int prompt, long seed) {
                 Double.toString(config.cfg), Integer.toString(prompt), Long.toString(seed), Integer.toString(batch),
                 reference == null ? "no reference" : reference.sampler() + "/" + reference.scheduler() + "/" + reference.steps(),
                 config.sampler.label(), config.scheduler.label());
+        if (config.scheduler.schedule() != null) {
+            // A schedule file: its list (and what else the cell records of it), not its path. Registry schedulers'
+            // keys stay as they were, so earlier reports keep their cells.
+            key += "|schedule " + sha256(CellStore.json(config.scheduler.schedule().toJson()));
+        }
         String readable = (config.sampler.name() + "-" + config.scheduler.name() + "-" + steps + "-p" + prompt + "-s" + seed)
                 .replaceAll("[^A-Za-z0-9_.+-]", "_");
         return readable + "-" + sha256(key).substring(0, 12);

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.fit.ScheduleFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,8 @@ public final class CellStore {
     public static final String REFERENCES = "references";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The key of a schedule file's content in a scheduler configuration's JSON. */
+    private static final String SCHEDULE = "schedule";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final Path dir;
@@ -219,7 +222,7 @@ public final class CellStore {
         ObjectNode o = NODES.objectNode();
         Cell.Config k = c.config();
         o.set("sampler", specJson(k.sampler().name(), k.sampler().parameters(), k.sampler().label()));
-        o.set("scheduler", specJson(k.scheduler().name(), k.scheduler().parameters(), k.scheduler().label()));
+        o.set("scheduler", schedulerJson(k.scheduler()));
         o.put("step_axis", k.stepAxis());
         o.put("by_nfe", k.byNfe());
         o.set("cfg", number(k.cfg()));
@@ -232,7 +235,8 @@ public final class CellStore {
     static Cell cellFromJson(JsonNode o) {
         JsonNode s = field(o, "sampler"), h = field(o, "scheduler");
         Plan.SamplerSpec sampler = new Plan.SamplerSpec(text(s, "name"), parameters(s), text(s, "label"));
-        Plan.SchedulerSpec scheduler = new Plan.SchedulerSpec(text(h, "name"), parameters(h), text(h, "label"));
+        Plan.SchedulerSpec scheduler = new Plan.SchedulerSpec(text(h, "name"), parameters(h), text(h, "label"),
+                h.has(SCHEDULE) ? ScheduleFile.fromJson(h.get(SCHEDULE), "the cell's schedule") : null);
         JsonNode byNfe = field(o, "by_nfe");
         if (!byNfe.isBoolean()) {
             throw new IllegalArgumentException("field by_nfe is not a boolean");
@@ -247,6 +251,15 @@ public final class CellStore {
         o.put("name", name);
         o.set("parameters", JSON.valueToTree(new TreeMap<>(parameters)));
         o.put("label", label);
+        return o;
+    }
+
+    /** A scheduler configuration's JSON; a schedule file's content goes with it (absent for a registry scheduler). */
+    private static ObjectNode schedulerJson(Plan.SchedulerSpec s) {
+        ObjectNode o = specJson(s.name(), s.parameters(), s.label());
+        if (s.schedule() != null) {
+            o.set(SCHEDULE, s.schedule().toJson());
+        }
         return o;
     }
 
@@ -272,7 +285,7 @@ public final class CellStore {
         }
         ArrayNode schedulers = o.putArray("schedulers");
         for (Plan.SchedulerSpec s : p.schedulers()) {
-            schedulers.add(specJson(s.name(), s.parameters(), s.label()));
+            schedulers.add(schedulerJson(s));
         }
         p.steps().forEach(o.putArray("steps")::add);
         p.nfe().forEach(o.putArray("nfe")::add);

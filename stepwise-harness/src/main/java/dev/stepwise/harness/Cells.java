@@ -5,8 +5,6 @@ import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Scheduler;
-import dev.stepwise.core.schedule.SchedulerInfo;
-import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.schedule.Sigmas;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -130,8 +128,7 @@ public final class Cells {
 
     static Scheduler scheduler(Plan plan, Plan.SchedulerSpec s) {
         try {
-            SchedulerInfo info = Schedulers.get(s.name());
-            return info.create(s.parameters());
+            return ScheduleNames.of(s).create(s.parameters());
         } catch (IllegalArgumentException e) {
             throw new PlanException(plan.source() + ": scheduler '" + s.label() + "': " + e.getMessage());
         }

@@ -352,9 +352,9 @@ public final class Comparison {
             long t0 = System.nanoTime();
             SampleResult result;
             try {
-                result = Stepwise.sample(SampleRequest.builder(model)
-                        .sampler(k.sampler().name()).samplerParameters(k.sampler().parameters())
-                        .scheduler(k.scheduler().name()).schedulerParameters(k.scheduler().parameters())
+                SampleRequest.Builder request = SampleRequest.builder(model)
+                        .sampler(k.sampler().name()).samplerParameters(k.sampler().parameters());
+                result = Stepwise.sample(ScheduleNames.of(k.scheduler()).apply(request, k.scheduler().parameters())
                         .steps(cell.steps()).cfg(k.cfg())
                         .prompt(positives.get(cell.prompt())).negative(negatives.get(cell.prompt()))
                         .seed(cell.seed()).batch(plan.batch()).build());

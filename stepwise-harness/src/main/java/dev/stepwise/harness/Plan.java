@@ -1,5 +1,6 @@
 package dev.stepwise.harness;
 
+import dev.stepwise.harness.fit.ScheduleFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -85,10 +86,22 @@ public record Plan(String name, String model, List<SamplerSpec> samplers, List<S
         }
     }
 
-    /** A scheduler configuration, as {@link SamplerSpec}. */
-    public record SchedulerSpec(String name, Map<String, Object> parameters, String label) {
+    /**
+     * A scheduler configuration, as {@link SamplerSpec}; or a schedule file ({@code file:PATH}, made by
+     * {@link ScheduleNames#spec}), whose content the plan holds, so that cell ids and the report's plan follow the
+     * list and not the path.
+     *
+     * @param name     registry name (ComfyUI's), or "file:" + the schedule file's name
+     * @param schedule the schedule file's content without its details (provenance), or null for a registry scheduler
+     */
+    public record SchedulerSpec(String name, Map<String, Object> parameters, String label, ScheduleFile schedule) {
         public SchedulerSpec {
             parameters = Map.copyOf(parameters);
+        }
+
+        /** A registry scheduler's configuration. */
+        public SchedulerSpec(String name, Map<String, Object> parameters, String label) {
+            this(name, parameters, label, null);
         }
 
         public static SchedulerSpec of(String name) {

@@ -57,7 +57,7 @@ public final class PlanCheck {
         for (int i = 0; i < plan.schedulers().size(); i++) {
             Plan.SchedulerSpec s = plan.schedulers().get(i);
             try {
-                Schedulers.get(s.name()).options(s.parameters());
+                ScheduleNames.of(s).options(s.parameters());
             } catch (IllegalArgumentException e) {
                 throw new PlanException(src + "schedulers[" + i + "]: " + e.getMessage());
             }
@@ -108,9 +108,22 @@ public final class PlanCheck {
             throw new PlanException(src + "checklist '" + plan.checklist() + "' does not exist");
         }
 
-        ModelSampling sampling = model(plan, modelsHome, limits);
+        NamedSampling model = model(plan, modelsHome, limits);
+        ModelSampling sampling = model.sampling();
+        fits(plan, model);
         sigmas(plan, sampling);
         return Cells.expand(plan, sampling);
+    }
+
+    /** Every schedule file was fitted on a model of this one's sigma range (another family's list is refused). */
+    private static void fits(Plan plan, NamedSampling model) {
+        for (int i = 0; i < plan.schedulers().size(); i++) {
+            try {
+                ScheduleNames.of(plan.schedulers().get(i)).checkFits(model.name(), model.sampling());
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(plan.source() + ": schedulers[" + i + "]: " + e.getMessage());
+            }
+        }
     }
 
     /**
@@ -140,6 +153,11 @@ public final class PlanCheck {
     private static void reference(Plan plan, Plan.ReferenceSpec ref, Limits limits) {
         String at = plan.source() + ": reference";
         SamplerInfo info;
+        if (ScheduleNames.isFile(ref.scheduler())) {
+            // The reference is a converged solve at many steps, shared by every scheduler of the plan.
+            throw new PlanException(at + ".scheduler '" + ref.scheduler() + "' is a schedule file; the reference"
+                    + " takes a registry scheduler such as karras (default: karras)");
+        }
         try {
             info = Samplers.get(ref.sampler());
             Schedulers.get(ref.scheduler());
@@ -158,12 +176,16 @@ public final class PlanCheck {
         }
     }
 
-    /** Resolves the model, checks every prompt and negative against it; returns its noise schedule. */
-    private static ModelSampling model(Plan plan, Path modelsHome, Limits limits) {
+    /** A model's name and noise schedule. */
+    private record NamedSampling(String name, ModelSampling sampling) {
+    }
+
+    /** Resolves the model, checks every prompt and negative against it; returns its name and noise schedule. */
+    private static NamedSampling model(Plan plan, Path modelsHome, Limits limits) {
         if (ModelSources.isMixture(plan.model())) {
             MixtureSource m = ModelSources.mixture(plan.model(), plan.source() + ": model");
             prompts(plan, m::parse);
-            return m.mixture().sampling();
+            return new NamedSampling(m.name(), m.mixture().sampling());
         }
         ModelConfig config = ModelSources.config(plan, modelsHome);
         if (plan.batch() > limits.imageBatch()) {
@@ -171,7 +193,7 @@ public final class PlanCheck {
                     + " allowed: 1.." + limits.imageBatch() + " (" + limits.raise("batch", plan.batch()) + ")");
         }
         prompts(plan, (text, where) -> ImageSource.parse(config, text, where));
-        return config.sampling();
+        return new NamedSampling(config.name(), config.sampling());
     }
 
     private interface PromptParser {

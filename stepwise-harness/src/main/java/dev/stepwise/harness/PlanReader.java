@@ -42,8 +42,10 @@ import java.util.stream.Stream;
  * parallel: 0                # default 0 = one cell per core
  * checklist: checklist.yaml  # human-scoring checklist, relative to the plan file
  * }</pre>
+ * A scheduler may be a schedule file, {@code "file:vrg.json"} (relative to the plan file), which is read here: the
+ * plan holds its list ({@link ScheduleNames#spec}), labelled "file:" + its file name by default.
  * Strict: an unknown or repeated key, or a value of the wrong type, is one line naming the file, the field
- * and what is allowed. Paths in the plan (a model folder, a mixture spec, the checklist) are relative to the
+ * and what is allowed. Paths in the plan (a model folder, a mixture spec, the checklist, schedule files) are relative to the
  * plan file's folder and are stored resolved. This reads the syntax; {@link PlanCheck} checks the names,
  * ranges and prompts against the registries and the model.
  */
@@ -227,9 +229,10 @@ public final class PlanReader {
             String name = root.has("name") ? text("name", root.get("name"), false) : stem(source);
             String model = model(text("model", required("model", root), false));
             List<Plan.SamplerSpec> samplers = entries("samplers", required("samplers", root),
-                    Samplers.names(), Plan.SamplerSpec::new);
+                    Samplers.names(), (n, p, l) -> new Plan.SamplerSpec(n, p, l != null ? l : label(n, p)));
+            // A schedule file (file:PATH) is read here, relative to the plan's folder: the plan holds its list.
             List<Plan.SchedulerSpec> schedulers = entries("schedulers", required("schedulers", root),
-                    Schedulers.names(), Plan.SchedulerSpec::new);
+                    Schedulers.names(), (n, p, l) -> ScheduleNames.spec(n, p, l, baseDir));
             boolean hasSteps = root.has("steps"), hasNfe = root.has("nfe");
             if (hasSteps == hasNfe) {
                 throw new PlanException(source + ": " + (hasSteps ? "give steps or nfe, not both" : "missing 'steps'")
@@ -301,7 +304,7 @@ public final class PlanReader {
                 if (name.isEmpty()) {
                     throw bad(where, node, "give a " + singular + " name (see 'stepwise list " + singular + "s')");
                 }
-                return factory.make(name, Map.of(), name);
+                return make(where, factory, name, Map.of(), null);
             }
             if (!node.isObject()) {
                 throw bad(where, node, "a " + singular + " is a name or {name, params, label}");
@@ -333,11 +336,22 @@ public final class PlanReader {
                     }
                 }
             }
-            String label = node.has("label") ? text(where + ".label", node.get("label"), false).strip() : label(name, params);
-            if (label.isEmpty()) {
+            String label = node.has("label") ? text(where + ".label", node.get("label"), false).strip() : null;
+            if (label != null && label.isEmpty()) {
                 throw bad(where + ".label", node.get("label"), "a label names the entry in the report; leave it out for the default");
             }
-            return factory.make(name, params, label);
+            return make(where, factory, name, params, label);
+        }
+
+        /** The factory's entry; a schedule file it cannot read is a mistake of the plan at {@code where}. */
+        private <T> T make(String where, EntryFactory<T> factory, String name, Map<String, Object> params, String label) {
+            try {
+                return factory.make(name, params, label);
+            } catch (PlanException e) {
+                throw e;
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(source + ": " + where + ": " + e.getMessage());
+            }
         }
 
         private List<Plan.PromptSpec> prompts(JsonNode node) {
@@ -504,6 +518,7 @@ public final class PlanReader {
 
     @FunctionalInterface
     private interface EntryFactory<T> {
+        /** @param label the plan's label, or null for the default */
         T make(String name, Map<String, Object> params, String label);
     }
 }

@@ -201,6 +201,12 @@ public final class ReportFolder {
     }
 
     private static String item(JsonNode e) {
+        if (e.has("label") && e.path("schedule").has("sigmas")) {
+            // A schedule file keeps its label when its list changes: show the list.
+            List<String> sigmas = new ArrayList<>();
+            e.get("schedule").get("sigmas").forEach(s -> sigmas.add(item(s)));
+            return e.get("label").asText() + " (sigmas " + String.join(" ", sigmas) + ")";
+        }
         if (e.has("label")) {
             return e.get("label").asText();
         }

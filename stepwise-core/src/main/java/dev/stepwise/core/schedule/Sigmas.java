@@ -13,17 +13,19 @@ public final class Sigmas {
      * {@link Scheduler}). With denoise < 1 (img2img), the last steps + 1 values of a schedule of
      * int(steps / denoise) steps, as ComfyUI's KSampler does; with
      * {@code discardPenultimate}, one step more is scheduled and the second-to-last sigma dropped (ComfyUI's
-     * convention for dpm_2, dpm_2_ancestral, uni_pc and uni_pc_bh2).
+     * convention for dpm_2, dpm_2_ancestral, uni_pc and uni_pc_bh2), except for a {@link ListScheduler}: a fixed
+     * list is walked as given, as ComfyUI walks a SIGMAS input.
      */
     public static double[] forRun(Scheduler scheduler, ModelSampling sampling, int steps, double denoise,
                                   boolean discardPenultimate) {
         requireSteps(steps);
+        boolean discard = discardPenultimate && !(scheduler instanceof ListScheduler);
         if (!(denoise > 0 && denoise <= 1)) {
             throw new IllegalArgumentException("denoise " + denoise + " must be in (0, 1]");
         }
         boolean full = denoise > 0.9999;
         int total = full ? steps : (int) (steps / denoise);
-        double[] all = scheduled(scheduler, sampling, total, discardPenultimate);
+        double[] all = scheduled(scheduler, sampling, total, discard);
         // At full denoise the whole list runs, even where ddim_uniform gives a step more, as in ComfyUI.
         double[] out = !full && all.length > steps + 1 ? Arrays.copyOfRange(all, all.length - (steps + 1), all.length) : all;
         check(out);
