@@ -35,8 +35,8 @@ public final class ErrorCurveChart {
     public static XYChart chart(ErrorCurve curve) {
         double[] s = curve.sigmas(), m = curve.mse(), lo = curve.low(), hi = curve.high();
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Noise-prediction error vs noise level - " + curve.model() + " (" + curve.samples()
-                        + " samples per level, " + curve.conditioning() + ")")
+                .title("Noise-prediction error vs noise level - " + curve.model() + ", " + curve.samples()
+                        + " samples per level")
                 .xAxisTitle("sigma (" + curve.sampling() + "), log scale")
                 .yAxisTitle("MSE of the eps prediction per value, log scale").build();
         Charts.style(chart, true, true);
@@ -73,7 +73,9 @@ public final class ErrorCurveChart {
             throw new IllegalArgumentException("the error curve of " + curve.model() + " is 0 at every level; nothing to"
                     + " draw on a log axis");
         }
-        XYSeries line = chart.addSeries("MSE", points.stream().mapToDouble(p -> p[0]).toArray(),
+        // "class-conditional: each image's true label" -> "MSE, class-conditional"
+        String branch = curve.conditioning().split(":", 2)[0];
+        XYSeries line = chart.addSeries("MSE, " + branch, points.stream().mapToDouble(p -> p[0]).toArray(),
                 points.stream().mapToDouble(p -> p[1]).toArray());
         line.setLineColor(LINE);
         line.setLineStyle(new BasicStroke(1.8f));
