@@ -138,6 +138,14 @@ class ErrorCurvesTest {
         }
     }
 
+    /** A denoiser that overflows (std x 1e200 squared is infinite) stops the run with one line naming the level. */
+    @Test
+    void aNonFinitePredictionStopsTheRun() {
+        String m = assertThrows(ArithmeticException.class, () -> ErrorCurves.mixture(gaussian(0), 1e200,
+                new ErrorCurves.Settings(2, 4, 0, false, 1), ErrorCurves.Listener.NONE)).getMessage();
+        assertTrue(m.startsWith("the model's prediction became non-finite (NaN or infinity) at sigma "), m);
+    }
+
     static Path fixture(String name) {
         try {
             return Path.of(ErrorCurvesTest.class.getResource("/fixtures/" + name + "/model.json").toURI()).getParent();
