@@ -27,7 +27,7 @@ import java.util.List;
  *
  * @param description what the images are, for the curve's {@code data} field
  * @param rowShape    one image's shape [C, H, W]
- * @param pixels      all images' bytes in C order
+ * @param pixels      all images' bytes in C order (kept, not copied: a held-out set is large and read only)
  * @param labels      each image's class, or null when there are none
  */
 public record HeldOutImages(String description, int[] rowShape, byte[] pixels, int[] labels) {
