@@ -21,6 +21,8 @@ final class LimitFlag {
     static final String GENERATE = HEAD + STEPS + "), batch=N (1024 images), " + THREADS + TAIL;
     static final String COMPARE = HEAD + STEPS + " or reference), nfe=N (100000), batch=N (1000000 mixture rows or 1024"
             + " images a cell), threads=N (4 per core, at least 8: --threads and --parallel), cells=N (100000 cells in a plan)" + TAIL;
+    static final String ERROR_CURVE = HEAD + "batch=N (1000000 samples per level: --images), threads=N (4 per core, at least"
+            + " 8: --threads and --parallel)" + TAIL;
     static final String BENCH_GENERATE = HEAD + STEPS + "), " + THREADS + TAIL;
     static final String BENCH_COMPARE = HEAD + STEPS + " of the reference), threads=N (4 per core, at least 8: --threads"
             + " and --parallel), cells=N (100000)" + TAIL;

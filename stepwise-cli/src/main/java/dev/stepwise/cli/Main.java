@@ -21,13 +21,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
-        subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, BenchCommand.class, ListCommand.class,
-                MeasureCommand.class, HelpCommand.class},
+        subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, ErrorCurveCommand.class, BenchCommand.class,
+                ListCommand.class, MeasureCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
                 "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
+                "  stepwise error-curve --model fashion-eps -o curve.json",
                 "  stepwise list samplers",
                 "  stepwise measure samplers --out docs/samplers.md"})
 public final class Main implements Runnable {
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, bench, list, measure or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, bench, list, measure or help");
     }
 
     public static void main(String[] args) {
@@ -98,6 +99,10 @@ public final class Main implements Runnable {
                 message = ex.getMessage() + (command.equals("stepwise compare")
                         ? "; the cells finished so far are kept" : "; nothing was written")
                         + " (a lower --cfg or another sampler may keep it finite)";
+            } else if (ex instanceof ArithmeticException) {
+                // A measurement that diverged (error-curve's prediction went non-finite): nothing was written.
+                code = FAILURE;
+                message = ex.getMessage() + "; nothing was written";
             } else if (ex instanceof CancellationException) {
                 code = FAILURE;
                 message = "interrupted; nothing was written";

@@ -9,9 +9,11 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.model.Conditioning;
+import dev.stepwise.core.model.Model;
 import dev.stepwise.harness.Cell;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.Comparison;
+import dev.stepwise.harness.MixtureSource;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSource;
 import dev.stepwise.harness.ModelSources;
@@ -21,6 +23,8 @@ import dev.stepwise.harness.PlanReader;
 import dev.stepwise.harness.ReportWriter;
 import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
+import dev.stepwise.harness.fit.ErrorCurve;
+import dev.stepwise.harness.fit.ErrorCurves;
 import dev.stepwise.onnx.OnnxOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +35,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Java example of README.md: it compiles and runs here, and the README shows exactly this code. */
 class ReadmeExampleTest {
@@ -86,13 +91,28 @@ class ReadmeExampleTest {
         assertTrue(dpmpp2m < 0.5 * euler, "dpmpp_2m " + dpmpp2m + " vs euler " + euler);
     }
 
+    @Test
+    void readmeErrorCurveExample(@TempDir Path tmp) throws IOException {
+        MixtureSource ring = ModelSources.mixture(ModelSources.BUILT_IN_MIXTURE, "test");
+        Path file = tmp.resolve("curve.json");
+        ErrorCurves.mixture(ring, 1, new ErrorCurves.Settings(20, 256, 0, false, 2), ErrorCurves.Listener.NONE).write(file);
+        Model model = ring.mixture().model(ring.name());
+        // README error curve example begins
+        ErrorCurve curve = ErrorCurve.read(file);                    // every check; a problem is one line naming the file
+        curve.requireModel(model.name(), model.sampling());          // refuses another model's curve, naming both
+        double mse = curve.mseAt(1.0);                               // linear in log sigma between measured levels
+        // README error curve example ends
+
+        assertTrue(mse > 0 && mse < 1, "MSE " + mse);
+    }
+
     /** README.md's java blocks are exactly the code between the markers above (the tests run in stepwise-cli/). */
     @Test
     void readmeShowsThisCode() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         Matcher block = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(readme);
         String source = Files.readString(Path.of("src/test/java/dev/stepwise/cli/ReadmeExampleTest.java"));
-        for (String name : List.of("example", "harness example")) {
+        for (String name : List.of("example", "harness example", "error curve example")) {
             assertTrue(block.find(), "README.md has a ```java block for the " + name);
             Matcher marked = Pattern.compile("// README " + name + " begins\n(.*?)\n\s*// README " + name + " ends",
                     Pattern.DOTALL).matcher(source);

@@ -257,7 +257,8 @@ public final class Charts {
         };
     }
 
-    private static void style(XYChart chart, boolean logX, boolean logY) {
+    /** The report's look (white, light grid, legend at the right, these fonts), shared by other figures of the harness. */
+    public static void style(XYChart chart, boolean logX, boolean logY) {
         var st = chart.getStyler();
         st.setChartBackgroundColor(Color.WHITE);
         st.setPlotBackgroundColor(Color.WHITE);
@@ -300,7 +301,7 @@ public final class Charts {
     }
 
     /** PNG bytes of the chart at {@link #PNG_SCALE} pixels per point. */
-    static byte[] png(XYChart chart) throws IOException {
+    public static byte[] png(XYChart chart) throws IOException {
         BufferedImage img = new BufferedImage(chart.getWidth() * PNG_SCALE, chart.getHeight() * PNG_SCALE,
                 BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -319,7 +320,7 @@ public final class Charts {
      * the chart's title, its series and their points are added as the SVG's {@code <title>} and {@code <desc>}:
      * screen readers, search and anyone reading the file get the words and the data.
      */
-    static byte[] svg(XYChart chart) throws IOException {
+    public static byte[] svg(XYChart chart) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsFormat.SVG);
         String svg = out.toString(StandardCharsets.UTF_8);

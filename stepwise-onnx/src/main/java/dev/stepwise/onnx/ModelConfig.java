@@ -17,13 +17,35 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A model folder's {@code model.json}: name, prediction type, noise schedule, image shape, class
+ * A model folder's {@code model.json}: name, prediction type, noise schedule, image shape and pixel range, class
  * vocabulary with synonyms, and the ONNX file. Schedules: {@code {"type": "discrete_vp",
  * "beta_schedule": "scaled_linear", "linear_start": 0.00085, "linear_end": 0.012, "timesteps": 1000}}
  * or {@code {"type": "flow", "shift": 2.0, "multiplier": 1000}} (SD3 shift).
  */
 public record ModelConfig(String name, Prediction prediction, ModelSampling sampling, int[] sampleShape,
-                          List<String> classes, Map<String, String> synonyms, Path onnxFile) {
+                          PixelRange pixelRange, List<String> classes, Map<String, String> synonyms, Path onnxFile) {
+
+    /**
+     * The values the network's images take ({@code image.pixel_range}, default [-1, 1]): pixel byte 0 is
+     * {@code low}, 255 is {@code high}.
+     */
+    public record PixelRange(double low, double high) {
+        public static final PixelRange SIGNED = new PixelRange(-1, 1);
+
+        public PixelRange {
+            if (!(Double.isFinite(low) && Double.isFinite(high) && low < high)) {
+                throw new IllegalArgumentException("pixel_range [" + low + ", " + high + "] must be two finite numbers, low < high");
+            }
+        }
+
+        /**
+         * A stored pixel byte (0..255) as the network sees it, in float32 as the training script computes it:
+         * v / (255 / (high - low)) + low, which for [-1, 1] is v / 127.5 - 1 (tools/train/common.py to_tensor).
+         */
+        public float value(int pixel) {
+            return pixel / (float) (255 / (high - low)) + (float) low;
+        }
+    }
 
     public ModelConfig {
         sampleShape = sampleShape.clone();
@@ -62,6 +84,7 @@ public record ModelConfig(String name, Prediction prediction, ModelSampling samp
 
         JsonNode image = required(root, "image");
         int[] shape = {positiveInt(image, "channels"), positiveInt(image, "height"), positiveInt(image, "width")};
+        PixelRange range = pixelRange(image);
 
         List<String> classes = new ArrayList<>();
         for (JsonNode c : required(root, "classes")) {
@@ -81,7 +104,7 @@ public record ModelConfig(String name, Prediction prediction, ModelSampling samp
             synonyms.put(e.getKey(), target);
         }
         String file = root.path("onnx").path("file").asText("model.onnx");
-        return new ModelConfig(name, prediction, sampling, shape, classes, synonyms, dir.resolve(file));
+        return new ModelConfig(name, prediction, sampling, shape, range, classes, synonyms, dir.resolve(file));
     }
 
     private static ModelSampling sampling(JsonNode s, Prediction prediction) {
@@ -107,6 +130,17 @@ public record ModelConfig(String name, Prediction prediction, ModelSampling samp
             default -> throw new IllegalArgumentException("unknown schedule type '" + type
                     + "'; allowed: discrete_vp, flow");
         }
+    }
+
+    private static PixelRange pixelRange(JsonNode image) {
+        JsonNode r = image.get("pixel_range");
+        if (r == null || r.isNull()) {
+            return PixelRange.SIGNED;
+        }
+        if (!r.isArray() || r.size() != 2 || !r.get(0).isNumber() || !r.get(1).isNumber()) {
+            throw new IllegalArgumentException("field 'pixel_range' must be two numbers [low, high], such as [-1, 1]");
+        }
+        return new PixelRange(r.get(0).asDouble(), r.get(1).asDouble());
     }
 
     private static JsonNode required(JsonNode n, String field) {

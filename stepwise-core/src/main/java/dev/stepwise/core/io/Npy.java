@@ -64,7 +64,66 @@ public final class Npy {
      * does not parse, or data shorter or longer than the shape) is an IOException naming the problem.
      */
     public static Tensor read(InputStream in, String name) throws IOException {
-        byte[] all = in.readAllBytes();
+        Header h = header(in.readAllBytes(), name);
+        if (!h.kind.equals("f") || (h.width != 4 && h.width != 8)) {
+            throw new IOException(name + " holds dtype " + h.dtype() + "; only float32 and float64 are read");
+        }
+        ByteBuffer b = h.data;
+        float[] data = new float[h.count()];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = h.width == 4 ? b.getFloat() : (float) b.getDouble();
+        }
+        return Tensor.wrap(data, h.shape);
+    }
+
+    /** A uint8 array as stored: its shape and its bytes in C order (read them with {@code Byte.toUnsignedInt}). */
+    public record UInt8(int[] shape, byte[] data) {
+        public UInt8 {
+            shape = shape.clone();
+        }
+
+        @Override
+        public int[] shape() {
+            return shape.clone();
+        }
+    }
+
+    public static UInt8 readUInt8(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return readUInt8(in, path.toString());
+        }
+    }
+
+    /**
+     * Reads a uint8 .npy ({@code |u1}; images are stored so), format version 1, 2 or 3, with the same checks as
+     * {@link #read(InputStream, String)}; any other dtype is an IOException naming it.
+     */
+    public static UInt8 readUInt8(InputStream in, String name) throws IOException {
+        Header h = header(in.readAllBytes(), name);
+        if (!h.kind.equals("u") || h.width != 1) {
+            throw new IOException(name + " holds dtype " + h.dtype() + "; expected uint8 (|u1)");
+        }
+        byte[] data = new byte[h.count()];
+        h.data.get(data);
+        return new UInt8(h.shape, data);
+    }
+
+    /** A parsed header and the data after it, positioned at the first value in the file's byte order. */
+    private record Header(String order, String kind, int width, int[] shape, ByteBuffer data) {
+        String dtype() {
+            return order + kind + width;
+        }
+
+        int count() {
+            return data.remaining() / width;
+        }
+    }
+
+    /**
+     * Parses the header of any dtype and checks that the data matches the shape exactly (a scalar, an empty
+     * array, Fortran order or an unreadable header is an IOException naming the problem).
+     */
+    private static Header header(byte[] all, String name) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
         for (byte m : MAGIC) {
             if (b.remaining() == 0 || b.get() != m) {
@@ -99,9 +158,6 @@ public final class Npy {
         }
         String kind = d.group(2);
         int width = Integer.parseInt(d.group(3));
-        if (!kind.equals("f") || (width != 4 && width != 8)) {
-            throw new IOException(name + " holds dtype " + d.group(1) + kind + width + "; only float32 and float64 are read");
-        }
         ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
         List<Integer> dims = new ArrayList<>();
         for (String part : s.group(1).split(",")) {
@@ -132,16 +188,15 @@ public final class Npy {
                 throw new IOException(name + " has shape " + Arrays.toString(shape) + ", too many values");
             }
         }
+        if (width < 1 || count * width > Integer.MAX_VALUE - 8) {
+            throw new IOException(name + " has dtype " + d.group(1) + kind + width + " and shape " + Arrays.toString(shape)
+                    + ": too many bytes");
+        }
         if (b.remaining() != count * width) {
             throw new IOException(name + " should hold " + count + " values of " + width + " bytes for shape "
                     + Arrays.toString(shape) + " but has " + b.remaining() + " bytes of data"
                     + (b.remaining() < count * width ? " (truncated)" : ""));
         }
-        b.order(order);
-        float[] data = new float[(int) count];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = width == 4 ? b.getFloat() : (float) b.getDouble();
-        }
-        return Tensor.wrap(data, shape);
+        return new Header(d.group(1), kind, width, shape, b.slice().order(order));
     }
 }

@@ -118,6 +118,33 @@ class NpyTest {
         assertTrue(error(noDescr).startsWith("test.npy has an unreadable .npy header: {'dtype': '<f4'"));
     }
 
+    /** A .npy file as numpy 1.24's np.save writes it: version 1.0, the header padded to 64 bytes. */
+    static byte[] npy(String descr, String shape, byte[] data) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        byte[] header = (dict + " ".repeat(pad) + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[10 + header.length + data.length];
+        System.arraycopy(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length, 0}, 0, out, 0, 10);
+        System.arraycopy(header, 0, out, 10, header.length);
+        System.arraycopy(data, 0, out, 10 + header.length, data.length);
+        return out;
+    }
+
+    @Test
+    void readsUInt8ArraysAndOnlyThose() throws IOException {
+        byte[] data = {0, 1, 127, (byte) 128, (byte) 254, (byte) 255};
+        Npy.UInt8 a = Npy.readUInt8(new ByteArrayInputStream(npy("|u1", "(2, 3)", data)), "images.npy");
+        assertArrayEquals(new int[] {2, 3}, a.shape());
+        assertArrayEquals(data, a.data());
+        assertEquals(255, Byte.toUnsignedInt(a.data()[5]));
+        assertEquals("images.npy holds dtype <f4; expected uint8 (|u1)", assertThrows(IOException.class,
+                () -> Npy.readUInt8(new ByteArrayInputStream(NpyFixtures.bytes("npy_f4_2x3.npy")), "images.npy")).getMessage());
+        assertEquals("test.npy holds dtype |u1; only float32 and float64 are read", error(npy("|u1", "(2, 3)", data)));
+        assertEquals("images.npy should hold 6 values of 1 bytes for shape [2, 3] but has 5 bytes of data (truncated)",
+                assertThrows(IOException.class, () -> Npy.readUInt8(new ByteArrayInputStream(
+                        npy("|u1", "(2, 3)", Arrays.copyOf(data, 5))), "images.npy")).getMessage());
+    }
+
     @Test
     void writeIsAtomicAndReadable(@TempDir Path dir) throws IOException {
         Tensor t = Tensor.wrap(new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
