@@ -70,6 +70,23 @@ public final class Vrg {
         }
     }
 
+    /**
+     * The x0-prediction MSE at each sigma from a curve of the eps prediction's: MSE_x0 = sigma_VE^2 MSE_eps, with
+     * sigma_VE = sigma in VE form and s / (1 - s) for flow. A flow curve's last level s = 1 (eps_hat = x, error 0,
+     * sigma_VE infinite) gives no x0 error, so calls above the highest level below 1 take that level's: the x0 error
+     * levels off towards pure noise (it tends to the data's own spread).
+     */
+    public static DoubleUnaryOperator x0Error(ErrorCurve curve, ModelSampling sampling) {
+        double[] levels = curve.sigmas();
+        int top = levels.length - 1;
+        double highest = sampling.isFlow() && levels[top] >= 1 ? levels[top - 1] : levels[top];
+        return sigma -> {
+            double at = Math.min(sigma, highest);
+            double ve = sampling.isFlow() ? at / (1 - at) : at;
+            return ve * ve * curve.mseAt(at);
+        };
+    }
+
     /** The accumulated variance of {@code sampler} walking {@code sigmas}, with x0-prediction MSE {@code mseX0}. */
     public static double objective(SamplerInfo sampler, Map<String, ?> parameters, ModelSampling sampling, double[] sigmas,
                                    DoubleUnaryOperator mseX0) {
