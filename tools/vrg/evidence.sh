@@ -9,14 +9,16 @@ cd "$(dirname "$0")/../.."
 model="${1:-fashion-eps}"
 samplers="${SAMPLERS:-euler dpmpp_2m deis ipndm}"
 steps="${STEPS:-5 10 20}"
+radius="${RADIUS:-0.25}"      # optimize-schedule's default; RADIUS=inf for the unbounded search
 out="reports/vrg-$model"
+[ "$radius" = "0.25" ] || out="$out-r$radius"
 mkdir -p "$out"
 [ -f "$out/curve.json" ] || ./stepwise error-curve --model "$model" --no-progress -o "$out/curve.json"
 for s in $samplers; do
   for n in $steps; do
     f="$out/vrg-$s-$n.json"
     ./stepwise optimize-schedule --method vrg --model "$model" --curve "$out/curve.json" --sampler "$s" \
-      --steps "$n" --from karras -o "$f"
+      --steps "$n" --from karras --radius "$radius" -o "$f"
     cat > "$out/plan-$s-$n.yaml" <<PLAN
 name: vrg $s $n steps on $model
 model: $model

@@ -80,6 +80,12 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
                     + BaseSchedules.NAMES_TEXT + ". Default: ${DEFAULT-VALUE}.")
     String from;
 
+    @Option(names = "--radius", paramLabel = "R|inf", defaultValue = "0.25",
+            description = "How far the search may go from the base list: each step's share of the log-sigma span changes "
+                    + "by at most a factor e^(2R) (> 0; inf = unbounded, whose optimum degenerates: see docs/vrg.md). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String radiusText;
+
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.json", required = true,
             description = "Output schedule file." + Outputs.FILE_RULE)
     Path out;
@@ -95,6 +101,7 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
             throw new UsageException("--steps " + steps + " is not allowed; give 2.." + MAX_STEPS + " (a fitted list needs "
                     + "a level to move, and the search grows with the square of the steps)");
         }
+        double radius = radius(radiusText);
         SamplerInfo info = Samplers.get(sampler);
         Map<String, Object> parameters = info.options(samplerParameters).asMap();
         String modelName;
@@ -115,7 +122,7 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
         Outputs.checkFile("--out", out, "schedule.json");
 
         long t0 = System.nanoTime();
-        Vrg.Fit fit = Vrg.fit(info, parameters, sampling, base, Vrg.x0Error(errors, sampling));
+        Vrg.Fit fit = Vrg.fit(info, parameters, sampling, base, Vrg.x0Error(errors, sampling), radius);
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         ObjectNode details = JsonNodeFactory.instance.objectNode();
@@ -124,6 +131,11 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
         details.put("objective_after", fit.after());
         details.put("reduction", 1 - fit.after() / fit.before());
         details.put("optimiser", fit.optimiser());
+        if (Double.isInfinite(radius)) {
+            details.put("radius", "inf");
+        } else {
+            details.put("radius", radius);
+        }
         details.put("evaluations", fit.evaluations());
         ObjectNode params = details.putObject("sampler_parameters");
         parameters.forEach((k, v) -> params.put(k, String.valueOf(v)));
@@ -149,5 +161,24 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
                 100 * (fit.after() / fit.before() - 1), fit.evaluations(), seconds, out);
         stdout.flush();
         return 0;
+    }
+
+    /** --radius: a number > 0, or inf (also infinity) for an unbounded search. */
+    static double radius(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        double r;
+        if (t.equals("inf") || t.equals("infinity")) {
+            r = Double.POSITIVE_INFINITY;
+        } else {
+            try {
+                r = Double.parseDouble(t);
+            } catch (NumberFormatException e) {
+                r = Double.NaN;
+            }
+        }
+        if (!(r > 0)) {
+            throw new UsageException("--radius '" + text + "' is not allowed; give a number > 0, or inf for an unbounded search");
+        }
+        return r;
     }
 }

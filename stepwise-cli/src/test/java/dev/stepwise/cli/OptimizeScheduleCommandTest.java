@@ -111,6 +111,9 @@ class OptimizeScheduleCommandTest {
         "--from zigzag|base schedule 'zigzag' is unknown; allowed: uniform, logsnr, quadratic, normal, karras",
         "-P nope=1|nope",
         "--method gits|--method",
+        "--radius 0|--radius '0' is not allowed; give a number > 0, or inf",
+        "--radius -1|--radius '-1' is not allowed",
+        "--radius wide|--radius 'wide' is not allowed",
     })
     void badInputIsOneLineAndWritesNothing(String args, String message) {
         Path out = dir.resolve("bad.json");

@@ -101,6 +101,23 @@ public final class Vrg {
      */
     public static Fit fit(SamplerInfo sampler, Map<String, ?> parameters, ModelSampling sampling, double[] base,
                           DoubleUnaryOperator mseX0) {
+        return fit(sampler, parameters, sampling, base, mseX0, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #fit(SamplerInfo, Map, ModelSampling, double[], DoubleUnaryOperator)}, with the search kept within
+     * {@code radius} of the base list: each softmax logit moves by at most that much, so each step's share of the
+     * log-sigma span changes by at most a factor e^(2 radius). The accumulated variance alone has a degenerate
+     * optimum, since it counts neither the sampler's truncation error nor how later steps correct earlier errors:
+     * on a flow model it is one jump from pure noise to the last level (an x0 error at s = 1 reaches the result
+     * whole, whatever follows, and every further step only adds), so the unbounded fit ({@code radius} infinite)
+     * gives a useless list there. The released code is local too: it moves each alpha by at most 1 %.
+     */
+    public static Fit fit(SamplerInfo sampler, Map<String, ?> parameters, ModelSampling sampling, double[] base,
+                          DoubleUnaryOperator mseX0, double radius) {
+        if (!(radius > 0)) {
+            throw new IllegalArgumentException("radius " + radius + " must be > 0 (infinite for an unbounded search)");
+        }
         Sigmas.check(base);
         int steps = base.length - 1;
         if (steps < 2) {
@@ -117,6 +134,9 @@ public final class Vrg {
             return objective(sampler, parameters, sampling, shape.sigmas(theta), mseX0);
         };
         double[] start = shape.logits(base);
+        for (int j = 0; j < start.length; j++) {
+            start[j] = Math.max(-LOGIT_BOUND, Math.min(LOGIT_BOUND, start[j]));
+        }
         double[] best;
         String method;
         if (start.length == 0) {
@@ -125,15 +145,21 @@ public final class Vrg {
         } else if (start.length == 1) {
             UnivariatePointValuePair p = new BrentOptimizer(1e-10, 1e-14).optimize(new MaxEval(10_000),
                     new UnivariateObjectiveFunction(t -> f.applyAsDouble(new double[] {t})), GoalType.MINIMIZE,
-                    new SearchInterval(-LOGIT_BOUND, LOGIT_BOUND, start[0]));
+                    new SearchInterval(Math.max(-LOGIT_BOUND, start[0] - radius), Math.min(LOGIT_BOUND, start[0] + radius),
+                            start[0]));
             best = new double[] {p.getPoint()};
             method = "Brent (hipparchus-optim)";
         } else {
             int n = start.length;
             double[] lo = new double[n], hi = new double[n];
-            Arrays.fill(lo, -LOGIT_BOUND);
-            Arrays.fill(hi, LOGIT_BOUND);
-            PointValuePair p = new BOBYQAOptimizer(2 * n + 1, 0.5, 1e-9).optimize(new MaxEval(200_000),
+            double narrowest = Double.POSITIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                lo[j] = Math.max(-LOGIT_BOUND, start[j] - radius);
+                hi[j] = Math.min(LOGIT_BOUND, start[j] + radius);
+                narrowest = Math.min(narrowest, hi[j] - lo[j]);
+            }
+            // BOBYQA's first trust region must fit in half the narrowest bound interval.
+            PointValuePair p = new BOBYQAOptimizer(2 * n + 1, Math.min(0.5, narrowest / 4), 1e-9).optimize(new MaxEval(200_000),
                     new ObjectiveFunction(f::applyAsDouble), GoalType.MINIMIZE, new InitialGuess(start),
                     new SimpleBounds(lo, hi));
             best = p.getPoint();

@@ -95,6 +95,31 @@ class VrgTest {
     }
 
     @Test
+    void aRadiusBoundsEachStepsShareOfTheSpan() {
+        ModelSampling flow = FlowSampling.sd3(1.0);
+        double[] base = Schedulers.get("karras").create().sigmas(flow, 10);
+        DoubleUnaryOperator mse = s -> 0.24 * s;            // x0 error growing with noise, as measured
+        double r = 0.25;
+        double[] got = Vrg.fit(Samplers.get("euler"), Map.of(), flow, base, mse, r).sigmas();
+        double span = Math.log(base[0] / base[9]);
+        for (int i = 0; i < 9; i++) {
+            double was = Math.log(base[i] / base[i + 1]) / span, now = Math.log(got[i] / got[i + 1]) / span;
+            assertTrue(now <= was * Math.exp(2 * r) * (1 + 1e-9) && now >= was * Math.exp(-2 * r) * (1 - 1e-9),
+                    "step " + i + ": share " + now + " from " + was);
+        }
+    }
+
+    @Test
+    void theUnboundedOptimumOnFlowIsOneJumpFromPureNoise() {
+        // docs/vrg.md: the first call's x0 error (s = 1) reaches the result whole whatever follows, and every later
+        // call only adds, so the objective alone prefers to leave s = 1 for the lowest levels at once.
+        ModelSampling flow = FlowSampling.sd3(1.0);
+        double[] base = Schedulers.get("karras").create().sigmas(flow, 10);
+        double[] got = Vrg.fit(Samplers.get("euler"), Map.of(), flow, base, s -> 0.24 * s).sigmas();
+        assertTrue(got[1] < 0.05, "second level " + got[1]);
+    }
+
+    @Test
     void badInputIsRefusedWithOneLine() {
         var euler = Samplers.get("euler");
         var e = assertThrows(IllegalArgumentException.class,
