@@ -110,7 +110,7 @@ class OptimizeScheduleCommandTest {
         "--sampler nope|unknown sampler",
         "--from zigzag|base schedule 'zigzag' is unknown; allowed: uniform, logsnr, quadratic, normal, karras",
         "-P nope=1|nope",
-        "--method gits|--method",
+        "--method nope|--method",
     })
     void badInputIsOneLineAndWritesNothing(String args, String message) {
         Path out = dir.resolve("bad.json");

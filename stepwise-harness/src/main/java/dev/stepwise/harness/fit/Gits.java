@@ -239,7 +239,8 @@ public final class Gits {
     /**
      * The DP: the path of {@code steps} steps from level 0 to the last level L through increasing levels with the
      * least V[0][steps], where V[j][1] = C[j][L] and V[j][k] = min_{j &lt; i &lt; L} C[j][i] + coeff V[i][k - 1]. Ties
-     * go to the lower level, as the released code's read-back takes the first.
+     * go to the lower level, as the released code's read-back takes the first. The path has {@code steps + 1} levels,
+     * so with its final 0 ({@link Path#sigmas}) a list of {@code steps + 1} engine steps.
      *
      * @throws IllegalArgumentException for steps outside 1..L, or coeff not finite and &gt; 0
      */
