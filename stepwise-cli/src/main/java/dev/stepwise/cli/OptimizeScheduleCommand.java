@@ -2,25 +2,39 @@ package dev.stepwise.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stepwise.core.guidance.Conditions;
+import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.harness.CallTimer;
 import dev.stepwise.harness.ImageSource;
+import dev.stepwise.harness.Limits;
+import dev.stepwise.harness.ModelSource;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.fit.BaseSchedules;
 import dev.stepwise.harness.fit.ErrorCurve;
+import dev.stepwise.harness.fit.Gits;
 import dev.stepwise.harness.fit.ScheduleFile;
 import dev.stepwise.harness.fit.Vrg;
 import dev.stepwise.onnx.ModelConfig;
+import dev.stepwise.onnx.OnnxOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,14 +53,21 @@ import picocli.CommandLine.Spec;
                 + "sigma stay where the base schedule put them; deterministic fixed-step samplers only.",
                 "The error curve comes from 'stepwise error-curve' (about 3 minutes for a built-in model) and is measured "
                         + "once per model: pass it with --curve.",
-                "Exit codes: 0 done, 1 a failure while writing, 2 bad input (nothing written).", "",
+                "Method gits (Geometry-Inspired Time Scheduling, Chen et al., ICML 2024): iPNDM walks 61 Karras (rho 7) "
+                        + "levels over the model's own sigma range from --warmup noises (image models: classes in turn, at "
+                        + "--cfg); C[i][j] is how far one Euler step from the teacher's level i lands from its level j "
+                        + "(--metric), and dynamic programming picks --steps of the levels, V[j][k] = min_i C[j][i] + coeff "
+                        + "V[i][k-1], keeping the first and the last; then 0. No --curve or --sampler: the cost is Euler's, "
+                        + "and the list serves any sampler.",
+                "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
                 "Example:", "  stepwise error-curve --model fashion-eps -o eps-curve.json",
                 "  stepwise optimize-schedule --method vrg --model fashion-eps --curve eps-curve.json \\",
                 "      --sampler dpmpp_2m --steps 10 --from karras -o vrg-dpmpp_2m-10.json",
-                "  stepwise generate --prompt sneaker --sampler dpmpp_2m --scheduler file:vrg-dpmpp_2m-10.json -o s.png"})
+                "  stepwise generate --prompt sneaker --sampler dpmpp_2m --scheduler file:vrg-dpmpp_2m-10.json -o s.png",
+                "  stepwise optimize-schedule --method gits --model fashion-eps --steps 5 -o gits-5.json"})
 final class OptimizeScheduleCommand implements Callable<Integer> {
 
-    enum Method { vrg }
+    enum Method { vrg, gits }
 
     /** About a minute of search at this size for a two-call sampler; far beyond the step counts fitting is for. */
     static final int MAX_STEPS = 200;
@@ -54,7 +75,10 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--method", paramLabel = "vrg", defaultValue = "vrg", description = "Fitting method. Default: ${DEFAULT-VALUE}.")
+    /** The most teacher steps: the trajectories are held in memory, (steps + 1) x 2 x warm-up samples. */
+    static final int MAX_TEACHER_STEPS = 1000;
+
+    @Option(names = "--method", paramLabel = "vrg|gits", defaultValue = "vrg", description = "Fitting method. Default: ${DEFAULT-VALUE}.")
     Method method;
 
     @Option(names = "--model", paramLabel = "NAME|DIR|gmm:SPEC.json", defaultValue = "fashion-eps",
@@ -72,7 +96,8 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
     @Option(names = "-P", paramLabel = "NAME=VALUE", description = "Sampler parameter, repeatable (see 'stepwise list samplers').")
     Map<String, String> samplerParameters = new LinkedHashMap<>();
 
-    @Option(names = "--steps", paramLabel = "N", required = true, description = "Steps of the list (2..200).")
+    @Option(names = "--steps", paramLabel = "N", required = true,
+            description = "Steps of the list (vrg: 2..200; gits: 2..the teacher's steps).")
     int steps;
 
     @Option(names = "--from", paramLabel = "NAME", defaultValue = "karras",
@@ -81,10 +106,43 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
     String from;
 
     @Option(names = "--radius", paramLabel = "R|inf", defaultValue = "0.25",
-            description = "How far the search may go from the base list: each step's share of the log-sigma span changes "
+            description = "vrg: how far the search may go from the base list: each step's share of the log-sigma span changes "
                     + "by at most a factor e^(2R) (> 0; inf = unbounded, whose optimum degenerates: see docs/vrg.md). "
                     + "Default: ${DEFAULT-VALUE}.")
     String radiusText;
+
+    @Option(names = "--coeff", paramLabel = "X", defaultValue = "" + Gits.DEFAULT_COEFF,
+            description = "gits: the DP's weight of each later step's cost (> 0; the authors use 1.20 for Stable "
+                    + "Diffusion only). Default: ${DEFAULT-VALUE}.")
+    double coeff;
+
+    @Option(names = "--metric", paramLabel = "dev|l1|l2", defaultValue = "dev",
+            description = "gits: the step cost: dev (the Euler point's distance from the line through the trajectory's "
+                    + "ends, less the teacher's, as the authors release it), l1 or l2 (norm of the Euler point minus the "
+                    + "teacher's). Default: ${DEFAULT-VALUE}.")
+    String metric;
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "" + Gits.DEFAULT_WARMUP,
+            description = "gits: teacher trajectories the costs average over. Default: ${DEFAULT-VALUE}.")
+    int warmup;
+
+    @Option(names = "--teacher-steps", paramLabel = "N", defaultValue = "" + Gits.TEACHER_STEPS,
+            description = "gits: the teacher's steps (its levels less one). Default: ${DEFAULT-VALUE}.")
+    int teacherSteps;
+
+    @Option(names = "--cfg", paramLabel = "X",
+            description = "gits: the teacher's guidance scale in [0, 100]. Default: 3 for image models, 1 for mixtures.")
+    Double cfg;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+            description = "gits: the warm-up noise seed (torch.manual_seed; torch.randn(N, *shape)). Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Mixin
+    DeviceOptions onnx = new DeviceOptions();
+
+    @Option(names = "--no-progress", description = "Never show the progress bar (it shows only on a terminal).")
+    boolean noProgress;
 
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.json", required = true,
             description = "Output schedule file." + Outputs.FILE_RULE)
@@ -93,6 +151,10 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
+        return method == Method.gits ? gits(stdout) : vrg(stdout);
+    }
+
+    private int vrg(PrintWriter stdout) throws IOException {
         if (curve == null) {
             throw new UsageException("--curve FILE.json is required: measure the model's error curve once with "
                     + "'stepwise error-curve --model " + model + " -o curve.json'");
@@ -180,5 +242,158 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
             throw new UsageException("--radius '" + text + "' is not allowed; give a number > 0, or inf for an unbounded search");
         }
         return r;
+    }
+
+    /** GITS: the teacher, its cost matrix and the DP (harness {@link Gits}); every input checked before the model opens. */
+    private int gits(PrintWriter stdout) throws IOException {
+        if (curve != null) {
+            throw new UsageException("--curve is for --method vrg; gits measures its own teacher trajectories");
+        }
+        if (teacherSteps < 2 || teacherSteps > MAX_TEACHER_STEPS) {
+            throw new UsageException("--teacher-steps " + teacherSteps + " is not allowed; give 2.." + MAX_TEACHER_STEPS);
+        }
+        if (steps < 2 || steps > teacherSteps) {
+            throw new UsageException("--steps " + steps + " is not allowed; give 2.." + teacherSteps + " (a list picked from "
+                    + "the teacher's " + (teacherSteps + 1) + " levels, first and last kept)");
+        }
+        if (!(coeff > 0 && Double.isFinite(coeff))) {
+            throw new UsageException("--coeff " + coeff + " is not allowed; give a finite value > 0 (default "
+                    + Gits.DEFAULT_COEFF + ")");
+        }
+        Gits.Metric cost;
+        try {
+            cost = Gits.Metric.valueOf(metric);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--metric '" + metric + "' is unknown; allowed: dev, l1, l2");
+        }
+        if (warmup < 1) {
+            throw new UsageException("--warmup " + warmup + " is not allowed; give 1 or more trajectories");
+        }
+        double scale = cfg != null ? cfg : ModelSources.isMixture(model) ? 1 : 3;
+        SamplingOptions.checkCfg(scale);
+        boolean mixture = ModelSources.isMixture(model);
+        Path dir = mixture ? null : ModelFolders.resolve(model);
+        ModelConfig config = mixture ? null : ImageSource.config(dir);
+        OnnxOptions options = mixture ? null : onnx.options(1, Limits.DEFAULT);
+        Outputs.checkFile("--out", out, "schedule.json");
+
+        long t0 = System.nanoTime();
+        try (ModelSource source = mixture ? ModelSources.mixture(model, "--model") : ImageSource.open(dir, null, options)) {
+            var m = source.model(new CallTimer());
+            ModelSampling sampling = m.sampling();
+            checkMemory(m.sampleSize());
+            double[] levels = Gits.teacherLevels(sampling, teacherSteps);
+            Conditions conditions = warmupConditions(source, mixture, warmup);
+            float[] noise = new float[warmup * m.sampleSize()];
+            new TorchGenerator(seed).randn(noise);
+            Gits.Trajectory teacher;
+            double[][] costs;
+            try (GitsProgress progress = new GitsProgress(!noProgress)) {
+                teacher = Gits.teacher(m, Gits.TEACHER, levels, noise, conditions, scale, progress.bar("GITS teacher", " steps"));
+                costs = Gits.costs(teacher, cost, progress.bar("GITS costs", " levels"));
+            }
+            // N steps of the engine are N positive levels and the step to 0: the DP joins the N levels by N - 1 of the
+            // teacher's jumps. (The released code's num_steps counts time points and stops at sigma_min: its NFE 5 is
+            // six levels; here a 5-step list costs 5 calls of a one-call sampler, as karras's 5 steps do.)
+            Gits.Path path = Gits.path(costs, steps - 1, coeff);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double[] sigmas = path.sigmas(levels);
+
+            ObjectNode details = JsonNodeFactory.instance.objectNode();
+            details.put("objective", "sum_k coeff^(k-1) C[i_k][i_(k+1)]: C is one Euler step from the teacher's level "
+                    + "against the teacher's state at the next chosen level (Chen et al. 2024; docs/vrg.md)");
+            details.put("coeff", coeff);
+            details.put("metric", cost.name());
+            details.put("cost_sampler", "euler");
+            details.put("dp_cost", path.cost());
+            details.put("warmup", warmup);
+            details.put("seed", seed);
+            details.put("cfg", scale);
+            details.put("conditioning", mixture ? "unconditional" : "class-conditional: the classes in turn");
+            details.put("teacher_sampler", Gits.TEACHER);
+            details.put("teacher_levels_rule", "karras rho 7 over the model's [sigma_min, sigma_max], no 0 (the teacher "
+                    + "stops at sigma_min; the list's final step to 0 is appended)");
+            var levelsNode = details.putArray("teacher_levels");
+            for (double s : levels) {
+                levelsNode.add(s);
+            }
+            var chosen = details.putArray("teacher_indices");
+            for (int k : path.indices()) {
+                chosen.add(k);
+            }
+            details.put("seconds", seconds);
+            ScheduleFile file = ScheduleFile.of(method.name(), source.name(), sampling, "euler",
+                    "karras-" + levels.length + " teacher", sigmas, details);
+            try {
+                file.write(out);
+            } catch (IOException e) {
+                throw new IOException("cannot write " + out + ": " + e, e);
+            }
+            stdout.printf(Locale.ROOT, "gits: %d steps from %d %s levels on %s (%d warm-up trajectories, cfg %s, metric %s, "
+                            + "coeff %s): levels %s, DP cost %.6g in %.1f s -> %s%n", steps, levels.length, Gits.TEACHER,
+                    source.name(), warmup, plain(scale), cost, plain(coeff), Arrays.toString(path.indices()),
+                    path.cost(), seconds, out);
+            stdout.flush();
+        }
+        return 0;
+    }
+
+    /** Mixtures: unconditional. Image models: the classes in turn, sample r with class r mod classes. */
+    private static Conditions warmupConditions(ModelSource source, boolean mixture, int n) {
+        List<String> classes = mixture ? List.of() : source.vocabulary();
+        List<Conditioning> positive = new ArrayList<>(n);
+        for (int r = 0; r < n; r++) {
+            positive.add(classes.isEmpty() ? Conditioning.NONE : source.parse(classes.get(r % classes.size()), "--warmup"));
+        }
+        return new Conditions(positive, Collections.nCopies(n, Conditioning.NONE));
+    }
+
+    /**
+     * Refuses a run whose trajectories cannot fit in the memory Java may use: every level's states and the teacher's
+     * estimates, two float32 values per value of every warm-up sample and level.
+     */
+    private void checkMemory(int valuesPerSample) {
+        long needed = 2L * (teacherSteps + 1) * warmup * valuesPerSample * Float.BYTES, max = Runtime.getRuntime().maxMemory();
+        if (needed > max) {
+            throw new UsageException("--warmup " + warmup + " trajectories of " + valuesPerSample + "-value samples over "
+                    + (teacherSteps + 1) + " levels need about " + needed / (1 << 20) + " MiB, more than the " + max / (1 << 20)
+                    + " MiB Java may use; use fewer --warmup or --teacher-steps, or give Java more (STEPWISE_JAVA_OPTS=-Xmx"
+                    + (needed / (1L << 30) + 2) + "g)");
+        }
+    }
+
+    private static String plain(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** One bar per phase, on a terminal only. */
+    private static final class GitsProgress implements AutoCloseable {
+        private final boolean wanted;
+        private ProgressBar bar;
+
+        GitsProgress(boolean wanted) {
+            this.wanted = Progress.shown(wanted);
+        }
+
+        Gits.Listener bar(String task, String unit) {
+            if (!wanted) {
+                return Gits.Listener.NONE;
+            }
+            return (done, total) -> {
+                if (bar == null || !bar.getTaskName().equals(task)) {
+                    close();
+                    bar = Progress.bar(task, total, unit);
+                }
+                bar.stepTo(done);
+            };
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
     }
 }

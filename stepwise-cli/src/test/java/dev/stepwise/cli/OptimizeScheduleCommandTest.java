@@ -110,10 +110,10 @@ class OptimizeScheduleCommandTest {
         "--sampler nope|unknown sampler",
         "--from zigzag|base schedule 'zigzag' is unknown; allowed: uniform, logsnr, quadratic, normal, karras",
         "-P nope=1|nope",
-        "--method gits|--method",
         "--radius 0|--radius '0' is not allowed; give a number > 0, or inf",
         "--radius -1|--radius '-1' is not allowed",
         "--radius wide|--radius 'wide' is not allowed",
+        "--method nope|--method",
     })
     void badInputIsOneLineAndWritesNothing(String args, String message) {
         Path out = dir.resolve("bad.json");
