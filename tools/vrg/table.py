@@ -6,8 +6,15 @@ import json
 import os
 import sys
 
+
+
+def interval(r):
+    lo, hi = r.get("frechet_low") or "", r.get("frechet_high") or ""
+    return f" ({float(lo):.1f}-{float(hi):.1f})" if lo and hi else ""
+
+
 root = sys.argv[1]
-print("| sampler | steps | schedule | accumulated variance | adherence | FD (1,000 images) |")
+print("| sampler | steps | schedule | accumulated variance | adherence | FD (1,000 images; 95 % interval) |")
 print("|---|---|---|---|---|---|")
 for report in sorted(glob.glob(os.path.join(root, "report-*")),
                      key=lambda p: (p.rsplit("-", 2)[-2], int(p.rsplit("-", 1)[-1]))):
@@ -19,4 +26,4 @@ for report in sorted(glob.glob(os.path.join(root, "report-*")),
     for name, objective in (("karras", fit["objective_before"]), (f"file:vrg-{sampler}-{steps}.json", fit["objective_after"])):
         r = rows[name]
         label = "karras" if name == "karras" else "VRG from karras"
-        print(f"| {sampler} | {steps} | {label} | {objective:.4f} | {float(r['adherence']) * 100:.1f} % | {float(r['frechet']):.1f} |")
+        print(f"| {sampler} | {steps} | {label} | {objective:.4f} | {float(r['adherence']) * 100:.1f} % | {float(r['frechet']):.1f}{interval(r)} |")

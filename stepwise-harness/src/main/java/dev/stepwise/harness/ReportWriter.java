@@ -147,7 +147,7 @@ public final class ReportWriter {
     private static final List<String> SUMMARY_COLUMNS = List.of("rank", "sampler", "scheduler", "steps", "nfe_budget",
             "cfg", "cells", "failed", "images", "nfe", "time_mean", "time_normalized", "time_dropped", "time_median",
             "time_std", "time_p10", "time_p90", "seconds_per_call", "model_share", "adherence", "frechet",
-            "frechet_unavailable", "sliced_w1", "nll", "reference_distance", "change", "human_images", "human_unscored",
+            "frechet_unavailable", "frechet_low", "frechet_high", "sliced_w1", "nll", "reference_distance", "change", "human_images", "human_unscored",
             "human_total", "human_possible", "convergence");
 
     private static String summaryCsv(Summary s, Ranking ranking) {
@@ -193,6 +193,9 @@ public final class ReportWriter {
             o.put("model_share", finite(r.modelShare()));
             o.put("adherence", finite(r.adherence()));
             o.put("frechet", finite(r.frechet()));
+            double[] interval = r.frechetInterval();
+            o.put("frechet_low", interval == null ? null : interval[0]);
+            o.put("frechet_high", interval == null ? null : interval[1]);
             o.put("frechet_unavailable", r.frechetUnavailable());
             o.put("sliced_w1", finite(r.slicedW1()));
             o.put("nll", finite(r.nll()));
@@ -364,7 +367,9 @@ public final class ReportWriter {
                 + " (same prompt and seed)." + ((ranking == Ranking.HUMAN || ranking == Ranking.IMAGE)
                 && s.rows().stream().anyMatch(r -> !Double.isNaN(r.frechet())) ? " FD is the classifier-feature Fréchet "
                 + "distance of a configuration's images to real test images; it is biased upward by a small image "
-                + "count (it needs hundreds of images to settle), so compare it only between rows with as many images."
+                + "count (it needs hundreds of images to settle), so compare it only between rows with as many images. In brackets: "
+                + "FD ± 1.96 bootstrap standard errors (" + Summaries.FD_RESAMPLES + " resamples of the images), the spread "
+                + "that other images of the same configuration would give; rows that share their noise differ by less."
                 : "")));
         page.add(rankingTable(s, plan, ranking));
         String unavailable = frechetUnavailable(ranking.sort(s.rows()));
@@ -510,7 +515,9 @@ public final class ReportWriter {
                 row.add(Format.percent(r.adherence()));
             }
             if (frechet) {
-                row.add(r.frechetUnavailable() != null ? FRECHET_NA : Format.number(r.frechet()));
+                double[] interval = r.frechetInterval();
+                row.add(r.frechetUnavailable() != null ? FRECHET_NA : interval == null ? Format.number(r.frechet())
+                        : Format.number(r.frechet()) + " (" + Format.number(interval[0]) + "–" + Format.number(interval[1]) + ")");
             }
             if (w1) {
                 row.add(Format.number(r.slicedW1()));

@@ -116,7 +116,20 @@ public record Summary(String title, String model, int dropSlowest, List<Row> row
     public record Row(Cell.Config config, int cells, int failed, int images, int steps, double nfe, Timing time,
                       double secondsPerCall, double modelShare, double adherence, double frechet,
                       String frechetUnavailable, double slicedW1, double nll, double referenceDistance, double change,
-                      HumanScore human) {
+                      HumanScore human, double frechetError) {
+        /** A row without a bootstrap error for its FD. */
+        public Row(Cell.Config config, int cells, int failed, int images, int steps, double nfe, Timing time,
+                   double secondsPerCall, double modelShare, double adherence, double frechet, String frechetUnavailable,
+                   double slicedW1, double nll, double referenceDistance, double change, HumanScore human) {
+            this(config, cells, failed, images, steps, nfe, time, secondsPerCall, modelShare, adherence, frechet,
+                    frechetUnavailable, slicedW1, nll, referenceDistance, change, human, Double.NaN);
+        }
+
+        /** The 95 % interval FD +- 1.96 bootstrap standard errors, or null without an error. */
+        public double[] frechetInterval() {
+            return Double.isFinite(frechetError) ? new double[] {frechet - 1.96 * frechetError, frechet + 1.96 * frechetError}
+                    : null;
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stepwise.onnx.metrics;
 
+import java.util.SplittableRandom;
 import org.hipparchus.linear.Array2DRowRealMatrix;
 import org.hipparchus.linear.RealMatrix;
 import org.hipparchus.linear.SingularValueDecomposition;
@@ -163,6 +164,39 @@ public final class FrechetDistance {
             return Double.isFinite(fd) ? Figure.of(fd)
                     : Figure.notAvailable("the classifier features are too large for a finite distance");
         }
+    }
+
+    /**
+     * The bootstrap standard error of {@link Reference#figure}: the standard deviation of the FD over
+     * {@code resamples} sets of as many images drawn with replacement from {@code features} (seeded, so a report is
+     * reproducible). NaN when the figure itself is not available. Resampling repeats images and so biases each
+     * resampled FD upwards; its spread, not its level, is what is used: FD +- 1.96 se is the report's interval.
+     */
+    public static double bootstrapError(Reference reference, double[][] features, int resamples, long seed) {
+        if (!reference.figure(features).available() || resamples < 2) {
+            return Double.NaN;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        int n = features.length;
+        double sum = 0, sumSq = 0;
+        int made = 0;
+        double[][] draw = new double[n][];
+        for (int b = 0; b < resamples; b++) {
+            for (int i = 0; i < n; i++) {
+                draw[i] = features[random.nextInt(n)];
+            }
+            Figure f = reference.figure(draw);
+            if (f.available()) {
+                sum += f.value();
+                sumSq += f.value() * f.value();
+                made++;
+            }
+        }
+        if (made < 2) {
+            return Double.NaN;
+        }
+        double mean = sum / made;
+        return Math.sqrt(Math.max(0, (sumSq - made * mean * mean) / (made - 1)));
     }
 
     /** FD with S1 given by its root; S2 is scaled by the root's power of two like S1 was. */

@@ -487,4 +487,37 @@ class FrechetDistanceTest {
         FrechetDistance.Reference broken = FrechetDistance.reference(new FeatureStats(new double[] {0, Double.NaN}, diag(1, 1)));
         assertEquals("the real-image feature statistics are not finite", broken.figure(rows).unavailable());
     }
+
+    @Test
+    void bootstrapErrorMatchesTheSpreadOverIndependentImageSets() {
+        // Real statistics N(0, I) in 6 dimensions; generated images N(0.3, 1.2^2 I), 400 per set. The FD of one
+        // set scatters over independent sets; the bootstrap error from a single set must estimate that scatter.
+        int dim = 6, n = 400;
+        double[][] cov = new double[dim][dim];
+        for (int i = 0; i < dim; i++) {
+            cov[i][i] = 1;
+        }
+        FrechetDistance.Reference ref = FrechetDistance.reference(new FeatureStats(new double[dim], cov));
+        Random rnd = new Random(11);
+        double sum = 0, sumSq = 0;
+        int sets = 200;
+        double[][] first = null;
+        for (int k = 0; k < sets; k++) {
+            double[][] f = new double[n][dim];
+            for (double[] row : f) {
+                for (int j = 0; j < dim; j++) {
+                    row[j] = 0.3 + 1.2 * rnd.nextGaussian();
+                }
+            }
+            first = first == null ? f : first;
+            double fd = ref.figure(f).value();
+            sum += fd;
+            sumSq += fd * fd;
+        }
+        double sd = Math.sqrt((sumSq - sum * sum / sets) / (sets - 1));
+        double se = FrechetDistance.bootstrapError(ref, first, 400, 5);
+        assertTrue(se > 0.6 * sd && se < 1.6 * sd, "bootstrap " + se + " vs spread over sets " + sd);
+        assertEquals(se, FrechetDistance.bootstrapError(ref, first, 400, 5), 0, "seeded: the same error again");
+        assertTrue(Double.isNaN(FrechetDistance.bootstrapError(ref, new double[3][dim], 100, 5)), "too few images: no error");
+    }
 }
