@@ -43,9 +43,9 @@ import picocli.CommandLine.Spec;
                 + "each level; --misspecify K makes their denoiser the exact one with every std multiplied by K.",
                 "Noise: the level at sigma-table index t uses torch.manual_seed(SEED * 1000003 + t); torch.randn(N, *shape), "
                         + "so the curve does not depend on --parallel.",
-                "Time: the defaults (1000 levels x 256 images = 256,000 network rows) took 193-206 s for fashion-eps and "
-                        + "188 s for fashion-flow on this project's 2-core machine (other builds running, load average 4-7); "
-                        + "time grows with --levels x --images.",
+                "Time: the defaults (1000 levels x 256 images = 256,000 network rows) took 56 s for fashion-eps and 72 s "
+                        + "for fashion-flow on this project's 2-core machine, and 188-206 s with other builds running (load "
+                        + "average 4-7); time grows with --levels x --images.",
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
                 "Examples:", "  stepwise error-curve --model fashion-eps -o curve.json",
                 "  stepwise error-curve --model gmm:examples/gmm-ring.json --misspecify 2 \\",
