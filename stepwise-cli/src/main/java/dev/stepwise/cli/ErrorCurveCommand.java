@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -143,8 +142,9 @@ final class ErrorCurveCommand implements Callable<Integer> {
             checkOutputs(png, svg);
             checkMemory(Math.min(workers, settings.levels() == 0 ? Integer.MAX_VALUE : settings.levels()), source.mixture().dim());
             t0 = System.nanoTime();
-            try (LevelProgress progress = new LevelProgress(!noProgress)) {
-                curve = ErrorCurves.mixture(source, k, settings, progress);
+            try (Progress.Phases progress = new Progress.Phases(!noProgress)) {
+                Progress.Phases.Counter levels = progress.phase("error curve", " levels");
+                curve = ErrorCurves.mixture(source, k, settings, levels::at);
             }
         } else {
             if (misspecify != null) {
@@ -171,8 +171,9 @@ final class ErrorCurveCommand implements Callable<Integer> {
             OnnxOptions options = onnx.options(workers, limits);
             t0 = System.nanoTime();
             try (ImageSource source = ImageSource.open(dir, null, options);
-                 LevelProgress progress = new LevelProgress(!noProgress)) {
-                curve = ErrorCurves.images(source, data, settings, progress);
+                 Progress.Phases progress = new Progress.Phases(!noProgress)) {
+                Progress.Phases.Counter levels = progress.phase("error curve", " levels");
+                curve = ErrorCurves.images(source, data, settings, levels::at);
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -240,33 +241,5 @@ final class ErrorCurveCommand implements Callable<Integer> {
         Outputs.checkFile("--out", out, "curve.json");
         Outputs.checkFile("--out (its plot)", png, "curve.json");
         Outputs.checkFile("--out (its plot)", svg, "curve.json");
-    }
-
-    /** A bar over the levels, on a terminal only. */
-    private static final class LevelProgress implements ErrorCurves.Listener, AutoCloseable {
-        private final boolean wanted;
-        private ProgressBar bar;
-
-        LevelProgress(boolean wanted) {
-            this.wanted = Progress.shown(wanted);
-        }
-
-        @Override
-        public void levelDone(int done, int total) {
-            if (!wanted) {
-                return;
-            }
-            if (bar == null) {
-                bar = Progress.bar("error curve", total, " levels");
-            }
-            bar.stepTo(done);
-        }
-
-        @Override
-        public void close() {
-            if (bar != null) {
-                bar.close();
-            }
-        }
     }
 }

@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -288,9 +287,10 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
             new TorchGenerator(seed).randn(noise);
             Gits.Trajectory teacher;
             double[][] costs;
-            try (GitsProgress progress = new GitsProgress(!noProgress)) {
-                teacher = Gits.teacher(m, Gits.TEACHER, levels, noise, conditions, scale, progress.bar("GITS teacher", " steps"));
-                costs = Gits.costs(teacher, cost, progress.bar("GITS costs", " levels"));
+            try (Progress.Phases progress = new Progress.Phases(!noProgress)) {
+                teacher = Gits.teacher(m, Gits.TEACHER, levels, noise, conditions, scale,
+                        progress.phase("GITS teacher", " steps")::at);
+                costs = Gits.costs(teacher, cost, progress.phase("GITS costs", " levels")::at);
             }
             // N steps of the engine are N positive levels and the step to 0: the DP joins the N levels by N - 1 of the
             // teacher's jumps. (The released code's num_steps counts time points and stops at sigma_min: its NFE 5 is
@@ -364,36 +364,5 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
 
     private static String plain(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /** One bar per phase, on a terminal only. */
-    private static final class GitsProgress implements AutoCloseable {
-        private final boolean wanted;
-        private ProgressBar bar;
-
-        GitsProgress(boolean wanted) {
-            this.wanted = Progress.shown(wanted);
-        }
-
-        Gits.Listener bar(String task, String unit) {
-            if (!wanted) {
-                return Gits.Listener.NONE;
-            }
-            return (done, total) -> {
-                if (bar == null || !bar.getTaskName().equals(task)) {
-                    close();
-                    bar = Progress.bar(task, total, unit);
-                }
-                bar.stepTo(done);
-            };
-        }
-
-        @Override
-        public void close() {
-            if (bar != null) {
-                bar.close();
-                bar = null;
-            }
-        }
     }
 }

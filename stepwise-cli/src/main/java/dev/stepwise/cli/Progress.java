@@ -44,6 +44,46 @@ class Progress implements StepListener, AutoCloseable {
                 .setUpdateIntervalMillis(200).setUnit(unit, 1).clearDisplayOnFinish().build();
     }
 
+    /**
+     * Bars for a long job in phases (an error curve's levels, a GITS teacher and then its costs), on a terminal only:
+     * each phase's callback replaces the previous phase's bar with its own.
+     */
+    static final class Phases implements AutoCloseable {
+        /** A phase's progress: {@code done} of {@code total} units. */
+        @FunctionalInterface
+        interface Counter {
+            void at(int done, int total);
+        }
+
+        private final boolean wanted;
+        private ProgressBar bar;
+
+        Phases(boolean wanted) {
+            this.wanted = shown(wanted);
+        }
+
+        Counter phase(String task, String unit) {
+            if (!wanted) {
+                return (done, total) -> { };
+            }
+            return (done, total) -> {
+                if (bar == null || !bar.getTaskName().equals(task)) {
+                    close();
+                    bar = bar(task, total, unit);
+                }
+                bar.stepTo(done);
+            };
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+
     @Override
     public void onStep(int step, int steps, double sigma, float[] x, float[] denoised) {
         if (bar == null) {
