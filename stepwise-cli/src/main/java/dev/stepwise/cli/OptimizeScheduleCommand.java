@@ -16,6 +16,7 @@ import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.fit.BaseSchedules;
 import dev.stepwise.harness.fit.ErrorCurve;
+import dev.stepwise.harness.fit.FittedSchedules;
 import dev.stepwise.harness.fit.Gits;
 import dev.stepwise.harness.fit.ScheduleFile;
 import dev.stepwise.harness.fit.Vrg;
@@ -179,39 +180,13 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
         }
         ErrorCurve errors = ErrorCurve.read(curve);
         errors.requireModel(modelName, sampling);
-        double[] base = BaseSchedules.sigmas(from, sampling, steps, info);
+        BaseSchedules.sigmas(from, sampling, steps, info);   // a bad base name is refused before --out is checked
         Outputs.checkFile("--out", out, "schedule.json");
-
-        long t0 = System.nanoTime();
-        Vrg.Fit fit = Vrg.fit(info, parameters, sampling, base, Vrg.x0Error(errors, sampling), radius);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-
-        ObjectNode details = JsonNodeFactory.instance.objectNode();
-        details.put("objective", "accumulated variance sum_k g_k^2 MSE_x0(sigma_k) (docs/vrg.md)");
-        details.put("objective_before", fit.before());
-        details.put("objective_after", fit.after());
-        details.put("reduction", 1 - fit.after() / fit.before());
-        details.put("optimiser", fit.optimiser());
-        if (Double.isInfinite(radius)) {
-            details.put("radius", "inf");
-        } else {
-            details.put("radius", radius);
-        }
-        details.put("evaluations", fit.evaluations());
-        ObjectNode params = details.putObject("sampler_parameters");
-        parameters.forEach((k, v) -> params.put(k, String.valueOf(v)));
-        ObjectNode curveNode = details.putObject("curve");
-        curveNode.put("file", curve.toString());
-        curveNode.put("data", errors.data());
-        curveNode.put("conditioning", errors.conditioning());
-        curveNode.put("samples", errors.samples());
-        curveNode.put("levels", errors.levels());
-        curveNode.put("seed", errors.seed());
-        var baseNode = details.putArray("base_sigmas");
-        for (double s : fit.base()) {
-            baseNode.add(s);
-        }
-        ScheduleFile file = ScheduleFile.of(method.name(), modelName, sampling, info.name(), from, fit.sigmas(), details);
+        FittedSchedules.VrgResult result = FittedSchedules.vrg(info, parameters, modelName, sampling, errors,
+                curve.toString(), from, steps, radius);
+        Vrg.Fit fit = result.fit();
+        double seconds = result.seconds();
+        ScheduleFile file = result.file();
         try {
             file.write(out);
         } catch (IOException e) {
@@ -276,54 +251,19 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
         OnnxOptions options = mixture ? null : onnx.options(1, Limits.DEFAULT);
         Outputs.checkFile("--out", out, "schedule.json");
 
-        long t0 = System.nanoTime();
         try (ModelSource source = mixture ? ModelSources.mixture(model, "--model") : ImageSource.open(dir, null, options)) {
-            var m = source.model(new CallTimer());
-            ModelSampling sampling = m.sampling();
-            checkMemory(m.sampleSize());
-            double[] levels = Gits.teacherLevels(sampling, teacherSteps);
-            Conditions conditions = warmupConditions(source, mixture, warmup);
-            float[] noise = new float[warmup * m.sampleSize()];
-            new TorchGenerator(seed).randn(noise);
-            Gits.Trajectory teacher;
-            double[][] costs;
+            FittedSchedules.GitsSettings settings = new FittedSchedules.GitsSettings(steps, coeff, cost, warmup, teacherSteps,
+                    seed, scale);
+            checkMemory(settings, source.model(new CallTimer()).sampleSize());
+            FittedSchedules.GitsResult result;
             try (Progress.Phases progress = new Progress.Phases(!noProgress)) {
-                teacher = Gits.teacher(m, Gits.TEACHER, levels, noise, conditions, scale,
-                        progress.phase("GITS teacher", " steps")::at);
-                costs = Gits.costs(teacher, cost, progress.phase("GITS costs", " levels")::at);
+                result = FittedSchedules.gits(source, settings, progress.phase("GITS teacher", " steps")::at,
+                        progress.phase("GITS costs", " levels")::at);
             }
-            // N steps of the engine are N positive levels and the step to 0: the DP joins the N levels by N - 1 of the
-            // teacher's jumps. (The released code's num_steps counts time points and stops at sigma_min: its NFE 5 is
-            // six levels; here a 5-step list costs 5 calls of a one-call sampler, as karras's 5 steps do.)
-            Gits.Path path = Gits.path(costs, steps - 1, coeff);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double[] sigmas = path.sigmas(levels);
-
-            ObjectNode details = JsonNodeFactory.instance.objectNode();
-            details.put("objective", "sum_k coeff^(k-1) C[i_k][i_(k+1)]: C is one Euler step from the teacher's level "
-                    + "against the teacher's state at the next chosen level (Chen et al. 2024; docs/vrg.md)");
-            details.put("coeff", coeff);
-            details.put("metric", cost.name());
-            details.put("cost_sampler", "euler");
-            details.put("dp_cost", path.cost());
-            details.put("warmup", warmup);
-            details.put("seed", seed);
-            details.put("cfg", scale);
-            details.put("conditioning", mixture ? "unconditional" : "class-conditional: the classes in turn");
-            details.put("teacher_sampler", Gits.TEACHER);
-            details.put("teacher_levels_rule", "karras rho 7 over the model's [sigma_min, sigma_max], no 0 (the teacher "
-                    + "stops at sigma_min; the list's final step to 0 is appended)");
-            var levelsNode = details.putArray("teacher_levels");
-            for (double s : levels) {
-                levelsNode.add(s);
-            }
-            var chosen = details.putArray("teacher_indices");
-            for (int k : path.indices()) {
-                chosen.add(k);
-            }
-            details.put("seconds", seconds);
-            ScheduleFile file = ScheduleFile.of(method.name(), source.name(), sampling, "euler",
-                    "karras-" + levels.length + " teacher", sigmas, details);
+            Gits.Path path = result.path();
+            double[] levels = result.levels();
+            double seconds = result.seconds();
+            ScheduleFile file = result.file();
             try {
                 file.write(out);
             } catch (IOException e) {
@@ -338,22 +278,12 @@ final class OptimizeScheduleCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Mixtures: unconditional. Image models: the classes in turn, sample r with class r mod classes. */
-    private static Conditions warmupConditions(ModelSource source, boolean mixture, int n) {
-        List<String> classes = mixture ? List.of() : source.vocabulary();
-        List<Conditioning> positive = new ArrayList<>(n);
-        for (int r = 0; r < n; r++) {
-            positive.add(classes.isEmpty() ? Conditioning.NONE : source.parse(classes.get(r % classes.size()), "--warmup"));
-        }
-        return new Conditions(positive, Collections.nCopies(n, Conditioning.NONE));
-    }
-
     /**
      * Refuses a run whose trajectories cannot fit in the memory Java may use: every level's states and the teacher's
      * estimates, two float32 values per value of every warm-up sample and level.
      */
-    private void checkMemory(int valuesPerSample) {
-        long needed = 2L * (teacherSteps + 1) * warmup * valuesPerSample * Float.BYTES, max = Runtime.getRuntime().maxMemory();
+    private void checkMemory(FittedSchedules.GitsSettings settings, int valuesPerSample) {
+        long needed = settings.bytes(valuesPerSample), max = Runtime.getRuntime().maxMemory();
         if (needed > max) {
             throw new UsageException("--warmup " + warmup + " trajectories of " + valuesPerSample + "-value samples over "
                     + (teacherSteps + 1) + " levels need about " + needed / (1 << 20) + " MiB, more than the " + max / (1 << 20)

@@ -285,7 +285,12 @@ public final class CellStore {
         }
         ArrayNode schedulers = o.putArray("schedulers");
         for (Plan.SchedulerSpec s : p.schedulers()) {
-            schedulers.add(schedulerJson(s));
+            ObjectNode entry = schedulerJson(s);
+            if (!s.samplers().isEmpty()) {
+                // Only when restricted, so the plan files of earlier reports read the same.
+                s.samplers().forEach(entry.putArray("samplers")::add);
+            }
+            schedulers.add(entry);
         }
         p.steps().forEach(o.putArray("steps")::add);
         p.nfe().forEach(o.putArray("nfe")::add);

@@ -11,7 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
- * The cells of a plan, in plan order: for each sampler, scheduler, step-axis value, cfg, prompt and seed.
+ * The cells of a plan, in plan order: for each sampler, scheduler (those the plan pairs with the sampler),
+ * step-axis value, cfg, prompt and seed.
  * With NFE budgets, a cell runs the largest step count whose listed NFE (the registry's count for the
  * scheduler's sigma list on this model) fits the budget. Adaptive samplers choose their own steps and have
  * no listed NFE: they are given the step-axis value as their step count (the budget, for NFE plans), and the
@@ -32,6 +33,9 @@ public final class Cells {
         for (Plan.SamplerSpec s : plan.samplers()) {
             SamplerInfo info = sampler(plan, s);
             for (Plan.SchedulerSpec sc : plan.schedulers()) {
+                if (!sc.pairsWith(s)) {
+                    continue;
+                }
                 for (int axis : plan.stepAxis()) {
                     int steps = plan.byNfe() && !info.adaptive() ? stepsFor(plan, info, sc, sampling, axis) : axis;
                     for (double cfg : plan.cfg()) {

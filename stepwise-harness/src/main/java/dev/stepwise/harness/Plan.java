@@ -93,15 +93,36 @@ public record Plan(String name, String model, List<SamplerSpec> samplers, List<S
      *
      * @param name     registry name (ComfyUI's), or "file:" + the schedule file's name
      * @param schedule the schedule file's content without its details (provenance), or null for a registry scheduler
+     * @param samplers the labels of the sampler configurations it runs with; empty for every one (the product)
      */
-    public record SchedulerSpec(String name, Map<String, Object> parameters, String label, ScheduleFile schedule) {
+    public record SchedulerSpec(String name, Map<String, Object> parameters, String label, ScheduleFile schedule,
+                                List<String> samplers) {
         public SchedulerSpec {
             parameters = Map.copyOf(parameters);
+            samplers = List.copyOf(samplers);
+        }
+
+        /** A configuration that goes with every sampler of the plan. */
+        public SchedulerSpec(String name, Map<String, Object> parameters, String label, ScheduleFile schedule) {
+            this(name, parameters, label, schedule, List.of());
         }
 
         /** A registry scheduler's configuration. */
         public SchedulerSpec(String name, Map<String, Object> parameters, String label) {
             this(name, parameters, label, null);
+        }
+
+        /** This configuration, run only with the sampler configurations of these labels (empty: with every one). */
+        public SchedulerSpec onlyWith(List<String> samplerLabels) {
+            return new SchedulerSpec(name, parameters, label, schedule, samplerLabels);
+        }
+
+        /**
+         * Whether the plan pairs it with this sampler configuration. A list fitted to one sampler (a VRG file) is
+         * meant for that sampler only: the other pairs would be cells nobody asked for.
+         */
+        public boolean pairsWith(SamplerSpec sampler) {
+            return samplers.isEmpty() || samplers.contains(sampler.label());
         }
 
         public static SchedulerSpec of(String name) {

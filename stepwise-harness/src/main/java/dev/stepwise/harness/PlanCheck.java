@@ -10,6 +10,7 @@ import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.onnx.ModelConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -131,15 +132,19 @@ public final class PlanCheck {
      * a 6-million-cell plan is refused here rather than started.
      */
     private static void cells(Plan plan, Limits limits) {
+        long pairs = 0;   // sampler x scheduler pairs: the product, less the schedulers restricted to other samplers
+        for (Plan.SamplerSpec s : plan.samplers()) {
+            pairs += plan.schedulers().stream().filter(sc -> sc.pairsWith(s)).count();
+        }
         long[] sizes = {plan.samplers().size(), plan.schedulers().size(), plan.stepAxis().size(), plan.cfg().size(),
                 plan.prompts().size(), plan.seeds().size()};
-        long n = 1;
-        for (long s : sizes) {
+        long n = pairs;
+        for (long s : Arrays.copyOfRange(sizes, 2, sizes.length)) {
             n = s != 0 && n > Long.MAX_VALUE / s ? Long.MAX_VALUE : n * s;
         }
         if (n > limits.cells()) {
             throw new PlanException(plan.source() + ": the plan has " + n + " cells (" + count(sizes[0], "sampler") + " x "
-                    + count(sizes[1], "scheduler") + " x " + sizes[2] + " " + (plan.byNfe() ? "nfe" : "steps") + " x "
+                    + count(sizes[1], "scheduler") + (pairs < sizes[0] * sizes[1] ? " (" + pairs + " pairs)" : "") + " x " + sizes[2] + " " + (plan.byNfe() ? "nfe" : "steps") + " x "
                     + sizes[3] + " cfg x " + count(sizes[4], "prompt") + " x " + count(sizes[5], "seed")
                     + "), more than the limit of " + limits.cells() + "; shorten an axis, or " + limits.raise("cells", n));
         }

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * name: community            # default: the file name without its extension
  * model: fashion-eps         # an image model under models/, a folder path, gmm:builtin or gmm:FILE.json
  * samplers: all              # or a list of names and {name, params: {...}, label} entries
- * schedulers: [simple]       # same shape as samplers; "all" for the whole catalogue
+ * schedulers: [simple]       # same shape as samplers; "all" for the whole catalogue; an entry's
+ *                            # samplers: [euler] runs it with those sampler labels only
  * steps: [10, 20]            # or nfe: [10, 20, 40] (NFE budgets); exactly one of the two
  * cfg: 3                     # a number or a list, in [0, 100]; default 3 (image models) or 1 (mixtures)
  * prompts:                   # texts or {prompt, negative}; default one unconditional prompt ""
@@ -54,6 +55,8 @@ public final class PlanReader {
     public static final List<String> KEYS = List.of("name", "model", "samplers", "schedulers", "steps", "nfe", "cfg",
             "prompts", "seeds", "batch", "reference", "drop_slowest", "parallel", "checklist");
     private static final List<String> ENTRY_KEYS = List.of("name", "params", "label");
+    /** A scheduler entry may also name the sampler labels it runs with (a list fitted to one sampler). */
+    private static final List<String> SCHEDULER_KEYS = List.of("name", "params", "label", "samplers");
     private static final List<String> PROMPT_KEYS = List.of("prompt", "negative");
     private static final List<String> REFERENCE_KEYS = List.of("sampler", "scheduler", "steps");
     /**
@@ -229,10 +232,11 @@ public final class PlanReader {
             String name = root.has("name") ? text("name", root.get("name"), false) : stem(source);
             String model = model(text("model", required("model", root), false));
             List<Plan.SamplerSpec> samplers = entries("samplers", required("samplers", root),
-                    Samplers.names(), (n, p, l) -> new Plan.SamplerSpec(n, p, l != null ? l : label(n, p)));
+                    Samplers.names(), (n, p, l) -> new Plan.SamplerSpec(n, p, l != null ? l : label(n, p)), ENTRY_KEYS);
             // A schedule file (file:PATH) is read here, relative to the plan's folder: the plan holds its list.
-            List<Plan.SchedulerSpec> schedulers = entries("schedulers", required("schedulers", root),
-                    Schedulers.names(), (n, p, l) -> ScheduleNames.spec(n, p, l, baseDir));
+            JsonNode schedulerNode = required("schedulers", root);
+            List<Plan.SchedulerSpec> schedulers = pairings(schedulerNode, samplers, entries("schedulers", schedulerNode,
+                    Schedulers.names(), (n, p, l) -> ScheduleNames.spec(n, p, l, baseDir), SCHEDULER_KEYS));
             boolean hasSteps = root.has("steps"), hasNfe = root.has("nfe");
             if (hasSteps == hasNfe) {
                 throw new PlanException(source + ": " + (hasSteps ? "give steps or nfe, not both" : "missing 'steps'")
@@ -276,26 +280,63 @@ public final class PlanReader {
             return (baseDir == null ? p : baseDir.resolve(p)).toAbsolutePath().normalize();
         }
 
+        /**
+         * The schedulers with the sampler labels each entry's {@code samplers} names (a list of labels of the plan's
+         * sampler entries); entries without it go with every sampler.
+         */
+        private List<Plan.SchedulerSpec> pairings(JsonNode node, List<Plan.SamplerSpec> samplers,
+                                                  List<Plan.SchedulerSpec> schedulers) {
+            if (!node.isArray()) {
+                return schedulers;
+            }
+            List<String> labels = samplers.stream().map(Plan.SamplerSpec::label).toList();
+            List<Plan.SchedulerSpec> out = new ArrayList<>(schedulers);
+            for (int i = 0; i < node.size(); i++) {
+                JsonNode with = node.get(i).isObject() ? node.get(i).get("samplers") : null;
+                if (with == null) {
+                    continue;
+                }
+                String where = "schedulers[" + i + "].samplers";
+                if (!with.isArray() || with.isEmpty()) {
+                    throw bad(where, with, "samplers is a non-empty list of the plan's sampler labels (" + String.join(", ", labels)
+                            + "); leave it out to run the scheduler with every sampler");
+                }
+                List<String> names = new ArrayList<>();
+                for (int k = 0; k < with.size(); k++) {
+                    String label = text(where + "[" + k + "]", with.get(k), false).strip();
+                    if (!labels.contains(label)) {
+                        throw bad(where + "[" + k + "]", with.get(k), "'" + label + "' is not a sampler label of this plan;"
+                                + " allowed: " + String.join(", ", labels));
+                    }
+                    if (!names.contains(label)) {
+                        names.add(label);
+                    }
+                }
+                out.set(i, schedulers.get(i).onlyWith(names));
+            }
+            return out;
+        }
+
         private <T> List<T> entries(String field, JsonNode node, List<String> all,
-                                    EntryFactory<T> factory) {
+                                    EntryFactory<T> factory, List<String> keys) {
             String singular = field.substring(0, field.length() - 1);
             if (node.isTextual() && node.textValue().strip().equals("all")) {
                 return all.stream().map(n -> factory.make(n, Map.of(), n)).toList();
             }
             if (node.isTextual()) {
-                return List.of(entry(field, node, singular, factory));
+                return List.of(entry(field, node, singular, factory, keys));
             }
             if (!node.isArray()) {
                 throw bad(field, node, field + " is \"all\" or a list of " + singular + " names and {name, params, label} entries");
             }
             List<T> out = new ArrayList<>();
             for (int i = 0; i < node.size(); i++) {
-                out.add(entry(field + "[" + i + "]", node.get(i), singular, factory));
+                out.add(entry(field + "[" + i + "]", node.get(i), singular, factory, keys));
             }
             return out;
         }
 
-        private <T> T entry(String where, JsonNode node, String singular, EntryFactory<T> factory) {
+        private <T> T entry(String where, JsonNode node, String singular, EntryFactory<T> factory, List<String> keys) {
             if (node.isTextual()) {
                 String name = node.textValue().strip();
                 if (name.equals("all")) {
@@ -309,7 +350,7 @@ public final class PlanReader {
             if (!node.isObject()) {
                 throw bad(where, node, "a " + singular + " is a name or {name, params, label}");
             }
-            checkKeys(where + ".", node, ENTRY_KEYS);
+            checkKeys(where + ".", node, keys);
             String name = text(where + ".name", required(where, "name", node), false).strip();
             if (name.isEmpty()) {
                 throw bad(where + ".name", node.get("name"), "give a " + singular + " name (see 'stepwise list " + singular + "s')");

@@ -446,7 +446,9 @@ public final class ReportWriter {
         int finished = images / batch + failed;
         String axis = plan.byNfe() ? "NFE budget" : "step count";
         return "Model " + s.model() + ". " + count(s.rows().size(), "configuration") + " ("
-                + count(plan.samplers().size(), "sampler") + " × " + count(plan.schedulers().size(), "scheduler") + " × "
+                + count(plan.samplers().size(), "sampler") + " × " + count(plan.schedulers().size(), "scheduler")
+                + (plan.schedulers().stream().anyMatch(sc -> !sc.samplers().isEmpty()) ? " (some with their samplers only)" : "")
+                + " × "
                 + count(plan.stepAxis().size(), axis) + " × " + count(plan.cfg().size(), "cfg value") + "), each over "
                 + count(plan.prompts().size(), "prompt") + " × " + count(plan.seeds().size(), "seed")
                 + (batch > 1 ? " with " + batch + " samples per cell" : "") + ": " + count(cells, "cell") + ", "
