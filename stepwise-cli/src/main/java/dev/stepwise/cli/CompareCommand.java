@@ -208,16 +208,33 @@ final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--scores '" + scores + "' does not exist");
         }
 
+        PrintWriter stderr = spec.commandLine().getErr();
+        Summary summary = run(plan, cells, home, options, out, force, !noProgress, list, scoresFile, stderr,
+                resumeCommand());
+        long failed = summary.rows().stream().mapToLong(Summary.Row::failed).sum();
+        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
+                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                out.resolve("summary.md"));
+        stdout.flush();
+        return 0;
+    }
+
+    /**
+     * Runs a checked plan into its report folder and writes the report: what compare does once its input is read,
+     * shared with {@code tune}. Ctrl-C stops the run, keeps the finished cells and prints {@code resumeCommand}.
+     *
+     * @param scoresFile a filled-in scoring sheet, read when it exists and the plan has a checklist
+     * @throws UsageException for a folder holding another plan's or model's report without {@code force}
+     */
+    static Summary run(Plan plan, List<Cell> cells, Path home, OnnxOptions options, Path out, boolean force,
+                       boolean progressWanted, Checklist list, Path scoresFile, PrintWriter stderr, String resumeCommand)
+            throws IOException {
         // The folder is made by the run (CellStore) once the harness has checked what only it can check (the
         // reference solve, the prompts against the model): a plan refused there leaves no folder behind.
         List<CellResult> results;
-        FeatureStats realStats;
-        HumanScores human;
-        List<Summary.Baseline> baselines;
-        PrintWriter stderr = spec.commandLine().getErr();
         try (ModelSource source = ModelSources.open(plan, home, options);
-             OnInterrupt interrupt = new OnInterrupt(Comparison.ids(plan, cells, source), out, resumeCommand(), stderr)) {
-            try (CellProgress progress = new CellProgress(!noProgress, out, stderr)) {
+             OnInterrupt interrupt = new OnInterrupt(Comparison.ids(plan, cells, source), out, resumeCommand, stderr)) {
+            try (CellProgress progress = new CellProgress(progressWanted, out, stderr)) {
                 results = Comparison.run(plan, cells, source, out, progress, force);
             } catch (ReportFolder.MismatchException e) {
                 throw new UsageException("--out '" + out + "' holds " + e.difference() + "; rerun with --force to replace "
@@ -227,17 +244,12 @@ final class CompareCommand implements Callable<Integer> {
                 throw e;
             }
             interrupt.runEnded();
-            realStats = source instanceof ImageSource image ? image.referenceStats() : null;
-            baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
-            human = list != null && Files.isRegularFile(scoresFile) ? ScoringSheet.read(scoresFile, plan, results, list) : null;
-            Summary summary = writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
-            long failed = results.stream().filter(CellResult::failed).count();
-            stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
-                    summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                    out.resolve("summary.md"));
-            stdout.flush();
+            FeatureStats realStats = source instanceof ImageSource image ? image.referenceStats() : null;
+            List<Summary.Baseline> baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
+            HumanScores human = list != null && Files.isRegularFile(scoresFile)
+                    ? ScoringSheet.read(scoresFile, plan, results, list) : null;
+            return writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
         }
-        return 0;
     }
 
     /**
@@ -245,6 +257,11 @@ final class CompareCommand implements Callable<Integer> {
      * it passes as {@code stepwise.command}; "stepwise" without it) and the arguments as given.
      */
     private String resumeCommand() {
+        return resumeCommand(spec);
+    }
+
+    /** The command line of {@code spec}'s run as a shell takes it (compare's, tune's), to resume it. */
+    static String resumeCommand(CommandSpec spec) {
         String launcher = System.getProperty("stepwise.command");
         List<String> words = new ArrayList<>();
         words.add(launcher == null || launcher.isBlank() ? "stepwise" : launcher);

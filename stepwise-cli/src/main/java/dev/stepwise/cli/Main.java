@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, ErrorCurveCommand.class,
-                OptimizeScheduleCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
+                OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
