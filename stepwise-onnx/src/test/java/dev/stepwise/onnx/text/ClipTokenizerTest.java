@@ -68,6 +68,21 @@ class ClipTokenizerTest {
     }
 
     @Test
+    void tokenText() {
+        assertEquals("photo</w>", clip.symbol(PHOTO));
+        assertEquals("photo</w>", clip.text(PHOTO));
+        assertEquals("<|startoftext|>", clip.text(BOS));
+        assertEquals(COMMA, clip.comma());
+        // "café" is one BPE word; its symbols are byte-level characters, the text is UTF-8 again.
+        StringBuilder joined = new StringBuilder();
+        for (int id : clip.encode("caf\u00e9")) {
+            joined.append(clip.text(id));
+        }
+        assertEquals("caf\u00e9</w>", joined.toString());
+        assertEquals(null, clip.text(-1));
+    }
+
+    @Test
     void normalisesWhitespaceAndCase() {
         int[] expected = {BOS, A, PHOTO, EOS};
         assertArrayEquals(expected, clip.ids("  A\t PHOTO\n"));
