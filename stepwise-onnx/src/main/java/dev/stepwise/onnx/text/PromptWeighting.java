@@ -14,7 +14,8 @@ public final class PromptWeighting {
      * A1111's "Original" emphasis ({@code modules/sd_emphasis.py} {@code EmphasisOriginal}, called per chunk from
      * {@code sd_hijack_clip.py} {@code process_tokens}): each window's token vectors times their weights, then the
      * window scaled so its mean over all 77 × width values is the mean it had before. Means are summed in double;
-     * torch sums in float, so results agree to float rounding.
+     * torch sums in float, so results agree to a few float ulps (at most 4 on the
+     * PyTorch fixture of the tests).
      *
      * @throws ArithmeticException when a weighted window's mean is 0, which A1111 would divide by
      */
@@ -52,7 +53,8 @@ public final class PromptWeighting {
      * ComfyUI's weighting ({@code comfy/sd1_clip.py} {@code ClipTokenWeightEncoder.encode_token_weights}): when any
      * token's weight differs from 1, each such token's vector becomes {@code (z - z_empty) * w + z_empty}, where
      * {@code z_empty} is the encoding of the empty prompt's window (BOS, EOS, pad; the same for every window) at
-     * the same position; otherwise the hidden states are returned as they are.
+     * the same position; otherwise the hidden states are returned as they are. The same float operations as
+     * PyTorch's, so the same bits.
      *
      * @param empty the empty window's hidden states [77, width]; may be null when {@code !windows.hasWeights()}
      */

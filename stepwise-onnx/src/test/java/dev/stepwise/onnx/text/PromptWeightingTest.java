@@ -4,10 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.stepwise.core.io.Npy;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-/** The two weightings on small hand-computed tensors (width 2). */
+/**
+ * The two weightings on small hand-computed tensors (width 2), and against PyTorch on random ones
+ * (tools/fixtures/make_prompt_weighting.py).
+ */
 class PromptWeightingTest {
     static final int W = 2;
 
@@ -66,6 +72,32 @@ class PromptWeightingTest {
         float[] expected = hidden();
         System.arraycopy(new float[] {5.5f, 9.5f, 0.75f, 0.75f}, 0, expected, 2, 4);
         assertArrayEquals(expected, out);
+    }
+
+    @Test
+    void matchTorch() throws IOException {
+        float[] z = fixture("z");
+        float[] empty = fixture("z_empty");
+        float[] weights = fixture("weights");  // float64 in the file, read as float as the UIs hand them to torch
+        TokenWindows windows = new TokenWindows(new int[2 * 77], weights, new int[] {8, 0}, 77);
+        int width = 8;
+        float[] comfy = PromptWeighting.comfyui(z, windows, width, empty);
+        // The same float operations in the same order: bit for bit.
+        assertArrayEquals(fixture("comfyui"), comfy);
+        float[] a1111 = PromptWeighting.a1111(z, windows, width);
+        float[] expected = fixture("a1111");
+        // torch sums the means in float (its own order): the results are at most 4 float ulps apart here.
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], a1111[i], 1e-6f * Math.max(1f, Math.abs(expected[i])), "index " + i);
+        }
+        assertArrayEquals(Arrays.copyOfRange(z, 77 * width, 2 * 77 * width),
+                Arrays.copyOfRange(a1111, 77 * width, 2 * 77 * width), "the unweighted window is unchanged");
+    }
+
+    private static float[] fixture(String name) throws IOException {
+        try (InputStream in = PromptWeightingTest.class.getResourceAsStream("/fixtures/prompt-weighting/" + name + ".npy")) {
+            return Npy.read(in, name + ".npy").data();
+        }
     }
 
     @Test
