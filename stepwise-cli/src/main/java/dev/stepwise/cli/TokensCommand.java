@@ -70,6 +70,9 @@ final class TokensCommand implements Callable<Integer> {
             writeJson(out, profile, tokenizers, windows, a1111);
         } else {
             writeText(out, profile, tokenizers, windows, a1111);
+            if (Files.isDirectory(Path.of(model).resolve("tokenizer_3"))) {
+                out.println("tokenizer_3: not shown (SD3's T5 tokenizer is not a CLIP tokenizer)");
+            }
         }
         out.flush();
         return 0;

@@ -96,6 +96,21 @@ class TokensCommandTest {
     }
 
     @Test
+    void sd3sT5TokenizerIsNamedNotShown(@TempDir Path sd3) throws IOException {
+        for (String name : List.of("tokenizer", "tokenizer_2")) {
+            Files.createDirectories(sd3.resolve(name));
+            for (String file : List.of("vocab.json", "merges.txt", "special_tokens_map.json")) {
+                Files.copy(sd.resolve(name).resolve(file), sd3.resolve(name).resolve(file));
+            }
+        }
+        Files.createDirectories(sd3.resolve("tokenizer_3"));
+        Cli.Result r = Cli.run("tokens", "--model", sd3.toString(), "a photo");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().endsWith("tokenizer_3: not shown (SD3's T5 tokenizer is not a CLIP tokenizer)"
+                + System.lineSeparator()), r.out());
+    }
+
+    @Test
     void aTokenizerFolderItself() {
         Cli.Result r = Cli.run("tokens", "--model", sd.resolve("tokenizer_2").toString(), "a photo");
         assertEquals(0, r.code(), r.err());
