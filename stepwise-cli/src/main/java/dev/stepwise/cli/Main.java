@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, ErrorCurveCommand.class,
-                OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
+                OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class,
+                TokensCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
@@ -30,7 +31,8 @@ import picocli.CommandLine.Spec;
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise error-curve --model fashion-eps -o curve.json",
                 "  stepwise list samplers",
-                "  stepwise measure samplers --out docs/samplers.md"})
+                "  stepwise measure samplers --out docs/samplers.md",
+                "  stepwise tokens --model sd15-onnx \"a (photo:1.2) of a cat\""})
 public final class Main implements Runnable {
     /** Exit code for bad input. */
     public static final int USAGE = 2;
@@ -42,7 +44,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, bench, list, measure or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, optimize-schedule, tune, bench, list, measure, tokens or help");
     }
 
     public static void main(String[] args) {

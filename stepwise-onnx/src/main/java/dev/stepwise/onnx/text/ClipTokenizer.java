@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,16 +21,15 @@ import java.util.regex.Pattern;
  * {@code tokenizer/} folder: {@code vocab.json} (token to id), {@code merges.txt} (a {@code #version}
  * header, then one merge "a b" a line, rank = line order) and, when present, {@code special_tokens_map.json}
  * or {@code tokenizer_config.json} for the pad token. Follows OpenAI CLIP's {@code simple_tokenizer.py};
- * {@link #windows} chunks long prompts the way A1111's {@code sd_hijack_clip.py} does. Thread-safe.
+ * {@link #windows} chunks long prompts the way A1111's {@code sd_hijack_clip.py} does, and {@link PromptProfile}
+ * gives each UI's windows with prompt weights. Thread-safe.
  */
 public final class ClipTokenizer {
 
     /** Tokens a text encoder window holds: BOS, {@value #CHUNK} tokens, EOS. */
-    public static final int WINDOW = 77;
+    public static final int WINDOW = TokenWindows.WINDOW;
     /** Prompt tokens in one window. */
-    public static final int CHUNK = WINDOW - 2;
-    /** A1111's comma backtrack: a full chunk breaks after its last comma if that is within this many tokens. */
-    static final int COMMA_BACKTRACK = 20;
+    public static final int CHUNK = TokenWindows.CHUNK;
 
     private static final String BOS = "<|startoftext|>";
     private static final String EOS = "<|endoftext|>";
@@ -42,13 +40,12 @@ public final class ClipTokenizer {
     private static final Pattern PIECES = Pattern.compile(
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
-    // Python's \s is Unicode-aware; Java's is ASCII unless asked.
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
     // A1111's prompt_parser splits on \s*\bBREAK\b\s* before tokenizing: uppercase, as its own word.
-    private static final Pattern BREAK = Pattern.compile("\\s*\\bBREAK\\b\\s*");
+    private static final Pattern BREAK = Pattern.compile("\\s*\\bBREAK\\b\\s*", Pattern.UNICODE_CHARACTER_CLASS);
     private static final char[] BYTE_CHARS = byteChars();
 
     private final Map<String, Integer> vocab;
+    private final String[] symbols;
     private final Map<String, Integer> ranks;
     private final int bos;
     private final int eos;
@@ -68,6 +65,9 @@ public final class ClipTokenizer {
         this.eos = vocab.get(EOS);
         this.pad = pad;
         this.comma = vocab.getOrDefault("," + END_OF_WORD, -1);
+        int max = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        this.symbols = new String[max + 1];
+        vocab.forEach((symbol, id) -> symbols[id] = symbol);
     }
 
     /**
@@ -188,18 +188,77 @@ public final class ClipTokenizer {
         return pad;
     }
 
-    /** The text's token ids, without BOS and EOS. */
+    /** The id of ",</w>", A1111's comma for its chunk breaks; -1 when the vocabulary has none. */
+    public int comma() {
+        return comma;
+    }
+
+    /** The text's token ids, without BOS and EOS, cleaned as OpenAI's tokenizer and A1111 do ({@link TextCleaning#FTFY}). */
     public int[] encode(String text) {
+        return encode(text, TextCleaning.FTFY);
+    }
+
+    /** The text's token ids, without BOS and EOS, after the given cleaning. */
+    public int[] encode(String text, TextCleaning cleaning) {
         IntList out = new IntList();
-        encodeInto(text, out);
+        encodeInto(cleaning.clean(text), out);
         return out.toArray();
+    }
+
+    /** The empty prompt's window: BOS, EOS, then pad (ComfyUI's {@code gen_empty_tokens}). */
+    public int[] emptyWindow() {
+        return window(new IntList());
+    }
+
+    /** The vocabulary's symbol for an id, as vocab.json spells it ("photo</w>", byte-level characters); null if none. */
+    public String symbol(int id) {
+        return id >= 0 && id < symbols.length ? symbols[id] : null;
+    }
+
+    /**
+     * A token as text: its symbol's bytes decoded as UTF-8, with "</w>" (end of word) kept; the symbol itself when
+     * its bytes are not whole UTF-8 characters (a multi-byte character split across tokens).
+     */
+    public String text(int id) {
+        String symbol = symbol(id);
+        if (symbol == null) {
+            return null;
+        }
+        if (symbol.equals(BOS) || symbol.equals(EOS)) {
+            return symbol;
+        }
+        boolean word = symbol.endsWith(END_OF_WORD);
+        String body = word ? symbol.substring(0, symbol.length() - END_OF_WORD.length()) : symbol;
+        byte[] bytes = new byte[body.length()];
+        for (int i = 0; i < body.length(); i++) {
+            int b = byteOf(body.charAt(i));
+            if (b < 0) {
+                return symbol;
+            }
+            bytes[i] = (byte) b;
+        }
+        try {
+            String decoded = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+            return decoded + (word ? END_OF_WORD : "");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return symbol;
+        }
+    }
+
+    private static int byteOf(char c) {
+        for (int b = 0; b < 256; b++) {
+            if (BYTE_CHARS[b] == c) {
+                return b;
+            }
+        }
+        return -1;
     }
 
     /** BOS, the prompt's tokens, EOS; no truncation, no padding. */
     public int[] ids(String prompt) {
         IntList out = new IntList();
         out.add(bos);
-        encodeInto(prompt, out);
+        encodeInto(TextCleaning.FTFY.clean(prompt), out);
         out.add(eos);
         return out.toArray();
     }
@@ -212,41 +271,21 @@ public final class ClipTokenizer {
      * a new chunk. An empty prompt gives one window.
      */
     public List<int[]> windows(String prompt) {
-        List<int[]> windows = new ArrayList<>();
-        IntList chunk = new IntList();
-        int lastComma = -1;
+        // The text as it is (no weight syntax), split at BREAK: A1111's chunking with every weight 1.
+        List<PromptAttention.Run> runs = new ArrayList<>();
         String[] parts = BREAK.split(prompt, -1);
         for (int p = 0; p < parts.length; p++) {
             if (p > 0) {
-                // A1111 closes the current chunk on BREAK, even an empty one.
-                windows.add(window(chunk));
-                chunk = new IntList();
-                lastComma = -1;
+                runs.add(new PromptAttention.Run("BREAK", -1));
             }
-            for (int token : encode(parts[p])) {
-                if (token == comma) {
-                    lastComma = chunk.size();
-                } else if (chunk.size() == CHUNK && lastComma >= 0
-                        && chunk.size() - lastComma <= COMMA_BACKTRACK) {
-                    int cut = lastComma + 1;
-                    IntList rest = chunk.tail(cut);
-                    chunk.truncate(cut);
-                    windows.add(window(chunk));
-                    chunk = rest;
-                    lastComma = -1;
-                }
-                if (chunk.size() == CHUNK) {
-                    windows.add(window(chunk));
-                    chunk = new IntList();
-                    lastComma = -1;
-                }
-                chunk.add(token);
-            }
+            runs.add(new PromptAttention.Run(parts[p], 1));
         }
-        if (chunk.size() > 0 || windows.isEmpty()) {
-            windows.add(window(chunk));
+        TokenWindows windows = PromptChunking.a1111(this, runs, TextCleaning.FTFY);
+        List<int[]> out = new ArrayList<>(windows.count());
+        for (int w = 0; w < windows.count(); w++) {
+            out.add(windows.ids(w));
         }
-        return windows;
+        return out;
     }
 
     private int[] window(IntList chunk) {
@@ -258,8 +297,8 @@ public final class ClipTokenizer {
         return w;
     }
 
-    private void encodeInto(String text, IntList out) {
-        Matcher m = PIECES.matcher(normalise(text));
+    private void encodeInto(String cleaned, IntList out) {
+        Matcher m = PIECES.matcher(cleaned);
         while (m.find()) {
             String piece = m.group();
             // simple_tokenizer.py seeds its cache with the special tokens, so they pass through whole.
@@ -271,9 +310,9 @@ public final class ClipTokenizer {
         }
     }
 
-    /** simple_tokenizer.py: ftfy and HTML unescaping (not done here), whitespace collapsed, stripped, lowercased. */
+    /** simple_tokenizer.py's cleaning as far as {@link TextCleaning#FTFY} goes: ftfy in part, whitespace, lower case. */
     static String normalise(String text) {
-        return WHITESPACE.matcher(text).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
+        return TextCleaning.FTFY.clean(text);
     }
 
     private int[] bpe(String piece) {
@@ -380,18 +419,6 @@ public final class ClipTokenizer {
 
         int[] array() {
             return data;
-        }
-
-        IntList tail(int from) {
-            IntList t = new IntList();
-            for (int i = from; i < size; i++) {
-                t.add(data[i]);
-            }
-            return t;
-        }
-
-        void truncate(int n) {
-            size = n;
         }
 
         int[] toArray() {

@@ -55,6 +55,28 @@ class ClipTokenizerTest {
         assertEquals(18, checked);
     }
 
+    /**
+     * ComfyUI's cleaning (no ftfy: BERT's BasicTokenizer) gives the reference ids too, except where it sets CJK
+     * ideographs apart (the Japanese line); ids() follows the reference (ftfy) path.
+     */
+    @Test
+    void basicCleaningDiffersFromTheReferenceOnlyOnCjk() throws IOException {
+        List<String> differ = new ArrayList<>();
+        for (String line : Files.readAllLines(clipDir.resolve("reference_ids.tsv"), StandardCharsets.UTF_8)) {
+            if (line.startsWith("#") || line.isEmpty()) {
+                continue;
+            }
+            int tab = line.lastIndexOf('\t');
+            String prompt = line.substring(0, tab);
+            int[] expected = Arrays.stream(line.substring(tab + 1).split(",")).mapToInt(Integer::parseInt).toArray();
+            int[] basic = clip.encode(prompt, TextCleaning.BASIC);
+            if (!Arrays.equals(Arrays.copyOfRange(expected, 1, expected.length - 1), basic)) {
+                differ.add(prompt);
+            }
+        }
+        assertEquals(List.of("日本語のプロンプト 東京の夜景"), differ);
+    }
+
     @Test
     void specialTokens() {
         assertEquals(BOS, clip.bos());
@@ -65,6 +87,21 @@ class ClipTokenizerTest {
         assertArrayEquals(new int[] {BOS, EOS}, clip.ids(""));
         // Written out, the special tokens are themselves (simple_tokenizer.py's cache holds them).
         assertArrayEquals(new int[] {A, EOS, PHOTO}, clip.encode("a<|endoftext|>photo"));
+    }
+
+    @Test
+    void tokenText() {
+        assertEquals("photo</w>", clip.symbol(PHOTO));
+        assertEquals("photo</w>", clip.text(PHOTO));
+        assertEquals("<|startoftext|>", clip.text(BOS));
+        assertEquals(COMMA, clip.comma());
+        // "café" is one BPE word; its symbols are byte-level characters, the text is UTF-8 again.
+        StringBuilder joined = new StringBuilder();
+        for (int id : clip.encode("caf\u00e9")) {
+            joined.append(clip.text(id));
+        }
+        assertEquals("caf\u00e9</w>", joined.toString());
+        assertEquals(null, clip.text(-1));
     }
 
     @Test
