@@ -307,7 +307,8 @@ final class TuneCommand implements Callable<Integer> {
         ScheduleFile winnerFile = winnerFile(plan, winner, modelName, sampling, figure, baseRanked);
         Map<Path, byte[]> files = new LinkedHashMap<>();
         files.put(out.resolve("schedule.json"), winnerFile.toBytes());
-        files.put(out.resolve("tune.md"), markdown(modelName, figure, ranking, baseRanked, vrg, gits, notes, winnerFile)
+        files.put(out.resolve("tune.md"), markdown(modelName, figure, ranking, baseRanked, vrg, gits, notes, winnerFile,
+                summary.baselines())
                 .getBytes(StandardCharsets.UTF_8));
         files.put(out.resolve("tune.json"), JSON.writeValueAsBytes(json(modelName, figure, ranking, baseRanked, vrg, notes)));
         AtomicFiles.write(files);
@@ -496,7 +497,7 @@ final class TuneCommand implements Callable<Integer> {
 
     private String markdown(String modelName, Tuning.Figure figure, List<Tuning.Ranked> ranking, Tuning.Ranked base,
                             Map<String, FittedSchedules.VrgResult> vrg, FittedSchedules.GitsResult gits, List<String> notes,
-                            ScheduleFile winnerFile) {
+                            ScheduleFile winnerFile, List<Summary.Baseline> exact) {
         StringBuilder b = new StringBuilder();
         Tuning.Ranked w = ranking.get(0);
         Cell.Config wc = w.row().config();
@@ -512,6 +513,21 @@ final class TuneCommand implements Callable<Integer> {
             b.append(", adherence ").append(String.format(Locale.ROOT, "%.1f %%", 100 * w.row().adherence()));
         }
         b.append(".\n\n");
+        if (figure == Tuning.Figure.SLICED_W1) {
+            for (Summary.Baseline e : exact) {
+                if (Double.isFinite(e.slicedW1())) {
+                    b.append(String.format(Locale.ROOT, "Exact samples of the target (prompt \"%s\") score sliced W1 %s ± %s"
+                                    + " over %d sets of %d: the figure's own sampling noise.%n%n", e.prompt(), num(e.slicedW1()),
+                            num(e.w1Std()), e.sets(), e.samples()));
+                }
+            }
+        }
+        List<String> tied = ranking.stream().skip(1).filter(r -> w.within(r))
+                .map(r -> r.row().config().sampler().label() + " / " + r.row().config().scheduler().label()).toList();
+        if (!tied.isEmpty()) {
+            b.append("Within noise of the winner (their intervals hold its ").append(figure.label()).append("): ")
+                    .append(String.join(", ", tied)).append(". Any of them is as good a choice on this evidence.\n\n");
+        }
         if (base != null) {
             b.append("Baseline ").append(label(base)).append(": ").append(figure.label()).append(' ').append(figureText(base));
             if (Double.isFinite(base.row().adherence())) {
@@ -574,6 +590,8 @@ final class TuneCommand implements Callable<Integer> {
             o.set("baseline", rowJson(base, Map.of()));
             o.put("winner_within_baseline_interval", ranking.get(0).within(base));
         }
+        ArrayNode tied = o.putArray("within_noise_of_winner");
+        ranking.stream().skip(1).filter(r -> ranking.get(0).within(r)).forEach(r -> tied.add(r.rank()));
         notes.forEach(o.putArray("notes")::add);
         return o;
     }
