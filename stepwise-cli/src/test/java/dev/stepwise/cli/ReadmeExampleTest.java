@@ -25,6 +25,7 @@ import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
 import dev.stepwise.harness.fit.ErrorCurve;
 import dev.stepwise.harness.fit.ErrorCurves;
+import dev.stepwise.harness.fit.FitProgress;
 import dev.stepwise.onnx.OnnxOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -95,7 +96,7 @@ class ReadmeExampleTest {
     void readmeErrorCurveExample(@TempDir Path tmp) throws IOException {
         MixtureSource ring = ModelSources.mixture(ModelSources.BUILT_IN_MIXTURE, "test");
         Path file = tmp.resolve("curve.json");
-        ErrorCurves.mixture(ring, 1, new ErrorCurves.Settings(20, 256, 0, false, 2), ErrorCurves.Listener.NONE).write(file);
+        ErrorCurves.mixture(ring, 1, new ErrorCurves.Settings(20, 256, 0, false, 2), FitProgress.NONE).write(file);
         Model model = ring.mixture().model(ring.name());
         // README error curve example begins
         ErrorCurve curve = ErrorCurve.read(file);                    // every check; a problem is one line naming the file

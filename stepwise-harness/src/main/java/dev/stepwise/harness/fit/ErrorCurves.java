@@ -46,14 +46,6 @@ public final class ErrorCurves {
     private ErrorCurves() {
     }
 
-    /** Told after each level. Called from the workers' threads, one call at a time. */
-    @FunctionalInterface
-    public interface Listener {
-        Listener NONE = (done, total) -> { };
-
-        void levelDone(int done, int total);
-    }
-
     /**
      * What to measure.
      *
@@ -100,7 +92,7 @@ public final class ErrorCurves {
      *
      * @throws IllegalArgumentException for more samples than images, or a conditional run on images without labels
      */
-    public static ErrorCurve images(ImageSource source, HeldOutImages data, Settings settings, Listener listener) {
+    public static ErrorCurve images(ImageSource source, HeldOutImages data, Settings settings, FitProgress listener) {
         int n = settings.samples();
         if (n > data.count()) {
             throw new IllegalArgumentException(n + " images per level asked for, but " + data.description() + " has "
@@ -135,7 +127,7 @@ public final class ErrorCurves {
      *
      * @throws IllegalArgumentException for K that is not finite and > 0, or a mixture labelled only in part
      */
-    public static ErrorCurve mixture(MixtureSource source, double misspecify, Settings settings, Listener listener) {
+    public static ErrorCurve mixture(MixtureSource source, double misspecify, Settings settings, FitProgress listener) {
         GaussianMixture mixture = source.mixture();
         if (!(misspecify > 0) || !Double.isFinite(misspecify)) {
             throw new IllegalArgumentException("misspecification " + misspecify + " is not allowed; give a finite factor > 0"
@@ -215,7 +207,7 @@ public final class ErrorCurves {
 
     /** The measurement itself, shared by both kinds of model. */
     private static ErrorCurve measure(String name, Supplier<Model> models, Draw draw, Settings settings, String data,
-                                      String conditioning, Listener listener) {
+                                      String conditioning, FitProgress listener) {
         Model first = models.get();
         ModelSampling sampling = first.sampling();
         double[] table = sampling.sigmaTable();
@@ -244,7 +236,7 @@ public final class ErrorCurves {
                         low[l] = r[1];
                         high[l] = r[2];
                         synchronized (report) {
-                            listener.levelDone(done.incrementAndGet(), levels);
+                            listener.progress(done.incrementAndGet(), levels);
                         }
                     }
                     return null;

@@ -120,7 +120,7 @@ public final class FittedSchedules {
      * @param teacher told after each teacher step
      * @param costs   told after each cost row
      */
-    public static GitsResult gits(ModelSource source, GitsSettings s, Gits.Listener teacher, Gits.Listener costs) {
+    public static GitsResult gits(ModelSource source, GitsSettings s, FitProgress teacher, FitProgress costs) {
         long t0 = System.nanoTime();
         Model m = source.model(new CallTimer());
         ModelSampling sampling = m.sampling();

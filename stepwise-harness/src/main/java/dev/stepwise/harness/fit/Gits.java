@@ -53,14 +53,6 @@ public final class Gits {
      */
     public enum Metric { dev, l1, l2 }
 
-    /** Told after each unit of work: a teacher step of one batch of trajectories, or one cost row. */
-    @FunctionalInterface
-    public interface Listener {
-        Listener NONE = (done, total) -> { };
-
-        void progress(int done, int total);
-    }
-
     /**
      * The teacher's trajectories.
      *
@@ -117,7 +109,7 @@ public final class Gits {
      * keeps every state and every model call's estimate.
      */
     public static Trajectory teacher(Model model, String sampler, double[] levels, float[] noise, Conditions conditions,
-                                     double cfg, Listener listener) {
+                                     double cfg, FitProgress listener) {
         int d = model.sampleSize();
         int n = conditions.batch();
         if (noise.length != n * d) {
@@ -162,7 +154,7 @@ public final class Gits {
      * call is at (x_i, sigma_i) whatever j is, which is the call the teacher made there, so it is taken from the
      * teacher ({@code d_cur = eps_traj[i]} in the released code): the matrix costs no network call.
      */
-    public static double[][] costs(Trajectory t, Metric metric, Listener listener) {
+    public static double[][] costs(Trajectory t, Metric metric, FitProgress listener) {
         int levels = t.levels(), n = t.samples(), d = t.sampleSize();
         double[] s = t.sigmas();
         double[][] c = new double[levels][levels];

@@ -36,7 +36,7 @@ class ErrorCurvesTest {
         int levels = 100, covered = 0, total = 0;
         for (double k : new double[] {1, 0.5, 2}) {
             ErrorCurve c = ErrorCurves.mixture(gaussian(0.5, -1, 2, 0), k,
-                    new ErrorCurves.Settings(levels, 2000, 11, false, 2), ErrorCurves.Listener.NONE);
+                    new ErrorCurves.Settings(levels, 2000, 11, false, 2), FitProgress.NONE);
             assertEquals(k == 1 ? "gauss" : "gauss (misspecified: std x " + ErrorCurves.plain(k) + ")", c.model());
             assertEquals("unconditional", c.conditioning(), "an unlabelled mixture is measured unconditionally");
             assertEquals(2000, c.samples());
@@ -74,8 +74,8 @@ class ErrorCurvesTest {
         GaussianMixture two = new GaussianMixture(2, List.of(new GaussianMixture.Component(1, new double[] {-1.5, 0}, STD, 0),
                 new GaussianMixture.Component(3, new double[] {1.5, 0.5}, STD, 1)), 0.002, 80);
         MixtureSource source = new MixtureSource("two", two, "two@test");
-        ErrorCurve cond = ErrorCurves.mixture(source, 2, new ErrorCurves.Settings(40, 4000, 3, false, 2), ErrorCurves.Listener.NONE);
-        ErrorCurve uncond = ErrorCurves.mixture(source, 1, new ErrorCurves.Settings(40, 4000, 3, true, 2), ErrorCurves.Listener.NONE);
+        ErrorCurve cond = ErrorCurves.mixture(source, 2, new ErrorCurves.Settings(40, 4000, 3, false, 2), FitProgress.NONE);
+        ErrorCurve uncond = ErrorCurves.mixture(source, 1, new ErrorCurves.Settings(40, 4000, 3, true, 2), FitProgress.NONE);
         assertEquals("class-conditional: each draw's component label", cond.conditioning());
         assertEquals("unconditional", uncond.conditioning());
         double[] s = cond.sigmas();
@@ -88,11 +88,11 @@ class ErrorCurvesTest {
         GaussianMixture partly = new GaussianMixture(1, List.of(new GaussianMixture.Component(1, new double[] {0}, 1, 0),
                 new GaussianMixture.Component(1, new double[] {3}, 1, null)), 0.002, 80);
         String m = assertThrows(IllegalArgumentException.class, () -> ErrorCurves.mixture(new MixtureSource("partly", partly, "k"),
-                1, new ErrorCurves.Settings(4, 8, 0, false, 1), ErrorCurves.Listener.NONE)).getMessage();
+                1, new ErrorCurves.Settings(4, 8, 0, false, 1), FitProgress.NONE)).getMessage();
         assertEquals("partly labels 1 of its 2 components; the class-conditional error needs every one labelled: measure"
                 + " the unconditional branch", m);
         ErrorCurves.mixture(new MixtureSource("partly", partly, "k"), 1, new ErrorCurves.Settings(4, 8, 0, true, 1),
-                ErrorCurves.Listener.NONE);
+                FitProgress.NONE);
     }
 
     /** Each level has its own seed: workers and the other levels measured change nothing. */
@@ -106,14 +106,14 @@ class ErrorCurvesTest {
             seen.add(done);
         });
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), seen, "told after each level, in order of completion");
-        ErrorCurve b = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(10, 64, 5, false, 4), ErrorCurves.Listener.NONE);
+        ErrorCurve b = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(10, 64, 5, false, 4), FitProgress.NONE);
         assertEquals(a, b);
-        ErrorCurve ends = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(2, 64, 5, false, 3), ErrorCurves.Listener.NONE);
+        ErrorCurve ends = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(2, 64, 5, false, 3), FitProgress.NONE);
         assertEquals(a.mse()[0], ends.mse()[0], 0);
         assertEquals(a.mse()[9], ends.mse()[1], 0);
-        ErrorCurve other = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(10, 64, 6, false, 1), ErrorCurves.Listener.NONE);
+        ErrorCurve other = ErrorCurves.mixture(g, 2, new ErrorCurves.Settings(10, 64, 6, false, 1), FitProgress.NONE);
         assertTrue(other.mse()[3] != a.mse()[3], "another seed, other noise");
-        assertEquals(1000, ErrorCurves.mixture(g, 1, new ErrorCurves.Settings(0, 2, 0, false, 2), ErrorCurves.Listener.NONE)
+        assertEquals(1000, ErrorCurves.mixture(g, 1, new ErrorCurves.Settings(0, 2, 0, false, 2), FitProgress.NONE)
                 .levels(), "0 levels = every table entry");
     }
 
@@ -134,7 +134,7 @@ class ErrorCurvesTest {
         assertThrows(IllegalArgumentException.class, () -> new ErrorCurves.Settings(2, 8, 0, false, 0));
         for (double k : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThrows(IllegalArgumentException.class, () -> ErrorCurves.mixture(gaussian(0), k,
-                    new ErrorCurves.Settings(2, 8, 0, false, 1), ErrorCurves.Listener.NONE));
+                    new ErrorCurves.Settings(2, 8, 0, false, 1), FitProgress.NONE));
         }
     }
 
@@ -142,7 +142,7 @@ class ErrorCurvesTest {
     @Test
     void aNonFinitePredictionStopsTheRun() {
         String m = assertThrows(ArithmeticException.class, () -> ErrorCurves.mixture(gaussian(0), 1e200,
-                new ErrorCurves.Settings(2, 4, 0, false, 1), ErrorCurves.Listener.NONE)).getMessage();
+                new ErrorCurves.Settings(2, 4, 0, false, 1), FitProgress.NONE)).getMessage();
         assertTrue(m.startsWith("the model's prediction became non-finite (NaN or infinity) at sigma "), m);
     }
 
@@ -184,7 +184,7 @@ class ErrorCurvesTest {
                 ErrorCurve c;
                 try (ImageSource source = ImageSource.open(dir, null, OnnxOptions.defaults())) {
                     c = ErrorCurves.images(source, data, new ErrorCurves.Settings(7, n, 1, unconditional, 2),
-                            ErrorCurves.Listener.NONE);
+                            FitProgress.NONE);
                 }
                 assertEquals(name, c.model());
                 assertEquals(sampling.describe(), c.sampling());
@@ -232,12 +232,12 @@ class ErrorCurvesTest {
         try (ImageSource source = ImageSource.open(dir, null, OnnxOptions.defaults())) {
             assertEquals("5 images per level asked for, but random test images has 4; give at most 4",
                     assertThrows(IllegalArgumentException.class, () -> ErrorCurves.images(source, data,
-                            new ErrorCurves.Settings(2, 5, 0, false, 1), ErrorCurves.Listener.NONE)).getMessage());
+                            new ErrorCurves.Settings(2, 5, 0, false, 1), FitProgress.NONE)).getMessage());
             assertEquals("no labels has no labels, so the class-conditional error cannot be measured; give labels or measure"
                     + " the unconditional branch", assertThrows(IllegalArgumentException.class, () -> ErrorCurves.images(source,
-                    unlabelled, new ErrorCurves.Settings(2, 4, 0, false, 1), ErrorCurves.Listener.NONE)).getMessage());
+                    unlabelled, new ErrorCurves.Settings(2, 4, 0, false, 1), FitProgress.NONE)).getMessage());
             assertEquals(2, ErrorCurves.images(source, unlabelled, new ErrorCurves.Settings(2, 4, 0, true, 1),
-                    ErrorCurves.Listener.NONE).levels());
+                    FitProgress.NONE).levels());
         }
     }
 }

@@ -119,7 +119,7 @@ class GitsTest {
         float[] noise = new float[samples * 3];
         new TorchGenerator(0).randn(noise);
         return Gits.teacher(model, sampler, Gits.teacherLevels(gauss.sampling(), steps), noise,
-                Conditions.unconditional(samples), 1, Gits.Listener.NONE);
+                Conditions.unconditional(samples), 1, FitProgress.NONE);
     }
 
     /** A teacher that is Euler makes its own one-level steps: C[i][i+1] = 0, and longer jumps cost more. */
@@ -127,7 +127,7 @@ class GitsTest {
     @EnumSource(Gits.Metric.class)
     void anEulerTeacherCostsNothingForItsOwnSteps(Gits.Metric metric) {
         Gits.Trajectory t = trajectory("euler", 20, 16);
-        double[][] c = Gits.costs(t, metric, Gits.Listener.NONE);
+        double[][] c = Gits.costs(t, metric, FitProgress.NONE);
         for (int i = 0; i < 20; i++) {
             assertEquals(0, c[i][i + 1], 0, "C[" + i + "][" + (i + 1) + "]");
         }
@@ -146,7 +146,7 @@ class GitsTest {
     void theIpndmTeacherGivesAStrictlyDecreasingList() {
         Gits.Trajectory t = trajectory(Gits.TEACHER, Gits.TEACHER_STEPS, 8);
         assertEquals(61, t.levels());
-        double[][] c = Gits.costs(t, Gits.Metric.l2, Gits.Listener.NONE);
+        double[][] c = Gits.costs(t, Gits.Metric.l2, FitProgress.NONE);
         Gits.Path p = Gits.path(c, 5, Gits.DEFAULT_COEFF);
         double[] s = p.sigmas(t.sigmas());
         assertEquals(7, s.length);
