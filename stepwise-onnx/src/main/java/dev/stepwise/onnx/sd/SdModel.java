@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stepwise.core.model.DiscreteVpSampling;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.model.Network;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.model.Prediction;
 import dev.stepwise.core.tensor.Tensor;
@@ -212,7 +213,17 @@ public final class SdModel implements AutoCloseable {
 
     /** The core model to sample at this image size. Its denoiser is not thread-safe. */
     public Model model(int width, int height) {
+        return model(network, width, height);
+    }
+
+    /** As {@link #model(int, int)} over {@code network}, this model's {@link #network()} or a wrapper of it (timing). */
+    public Model model(Network network, int width, int height) {
         return new Model(name(), new NetworkDenoiser(network, sampling), sampling, latentShape(width, height));
+    }
+
+    /** The UNet or transformer as the core's raw network (scaled latent, timestep, {@link SdConditioning} rows). */
+    public Network network() {
+        return network;
     }
 
     /** Decodes latent {@code index} of a batch to an RGB image. */
