@@ -24,9 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * networks: final latent and decoded pixels for euler, euler_ancestral and dpmpp_2m on SD1 and SDXL.
  */
 class SdReferenceTest {
-    /** Relative to the largest value: float noise of torch vs ONNX Runtime kernels and of the randn (measured up to 1.1e-6). */
-    static final double TOLERANCE = 1e-5;
-
     static List<JsonNode> cases() throws IOException {
         List<JsonNode> out = new ArrayList<>();
         new ObjectMapper().readTree(dir().resolve("cases.json").toFile()).forEach(out::add);
@@ -52,19 +49,22 @@ class SdReferenceTest {
                     .build());
             assertEquals(c.get("calls").asInt(), r.calls().nfe());
             assertArrayEquals(latent.shape(), r.samples().shape());
-            assertClose(stem + " latent", latent.data(), r.samples().data());
+            // relative to the largest value: 1e-5 for float32 (float noise of torch vs ONNX Runtime kernels and of
+            // the randn, measured up to 1.1e-6), 2e-3 for float16 sessions (measured 3.4e-4); cases.json says
+            double tolerance = c.get("tolerance").asDouble();
+            assertClose(stem + " latent", latent.data(), r.samples().data(), tolerance);
             Tensor px = sd.vae().decode(r.samples(), 0);
             assertArrayEquals(pixels.shape(), px.shape());
-            assertClose(stem + " pixels", pixels.data(), px.data());
+            assertClose(stem + " pixels", pixels.data(), px.data(), tolerance);
         }
     }
 
-    private static void assertClose(String what, float[] expected, float[] actual) {
+    private static void assertClose(String what, float[] expected, float[] actual, double tolerance) {
         double worst = 0, scale = 0;
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
             scale = Math.max(scale, Math.abs(expected[i]));
         }
-        assertTrue(worst <= TOLERANCE * Math.max(1, scale), what + ": max |diff| " + worst + " for values up to " + scale);
+        assertTrue(worst <= tolerance * Math.max(1, scale), what + ": max |diff| " + worst + " for values up to " + scale);
     }
 }
