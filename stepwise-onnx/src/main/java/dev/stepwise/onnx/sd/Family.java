@@ -54,7 +54,8 @@ public sealed interface Family {
      * The conditioning of one prompt from each encoder's output, in {@link #encoders()} order. SD1/SD2: the hidden
      * states. SDXL: both hidden states side by side, pooled from the second encoder. SD3: CLIP-L and CLIP-G side by
      * side, zero-padded to the transformer's width ({@code contextWidth}), as ComfyUI does without T5
-     * (comfy/text_encoders/sd3_clip.py), pooled = both projected poolings.
+     * (comfy/text_encoders/sd3_clip.py), pooled = both projected poolings. A {@code text_encoder_3} (T5) in the
+     * folder is not used yet: its SentencePiece tokenizer is not implemented.
      */
     SdConditioning combine(List<TextEncoder.Encoded> parts, int contextWidth);
 

@@ -93,6 +93,21 @@ public final class SdModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The tokenizers of a model folder in its family's encoder order, read without opening any ONNX session (for
+     * showing how a prompt is cut into windows).
+     */
+    public static List<ClipTokenizer> tokenizers(Path dir) {
+        JsonNode index = Json.read(dir.resolve("model_index.json"),
+                "the pipeline's parts, as diffusers/optimum write it when exporting to ONNX");
+        SchedulerConfig scheduler = SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json"));
+        List<ClipTokenizer> out = new ArrayList<>();
+        for (Family.Encoder e : family(dir, index, scheduler).encoders()) {
+            out.add(ClipTokenizer.load(dir.resolve(e.tokenizer())));
+        }
+        return out;
+    }
+
     /** The family from model_index.json's pipeline class; SD1 and SD2 share a class and differ in the pad token. */
     static Family family(Path dir, JsonNode index, SchedulerConfig scheduler) {
         Path file = dir.resolve("model_index.json");

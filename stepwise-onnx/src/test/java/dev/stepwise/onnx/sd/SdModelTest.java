@@ -122,6 +122,17 @@ class SdModelTest {
     }
 
     @Test
+    void tokenizersAreReadWithoutSessions() {
+        var t = SdModel.tokenizers(fixture("sdxl"));
+        assertEquals(2, t.size());
+        // OpenAI's reference ids (clip/reference_ids.tsv) for "a photograph of an astronaut riding a horse"
+        assertArrayEquals(new int[] {49406, 320, 8853, 539, 550, 18376, 6765, 320, 4558, 49407},
+                t.get(1).ids("a photograph of an astronaut riding a horse"));
+        assertEquals(0, t.get(1).windows("a cat").get(0)[76]);
+        assertEquals(49407, t.get(0).windows("a cat").get(0)[76]);
+    }
+
+    @Test
     void denoiserDependsOnPromptAndTimestepInEveryFamily() {
         for (String name : List.of("sd1", "sd2-v", "sdxl", "sd3", "sd1-fp16")) {
             try (SdModel m = load(name)) {
