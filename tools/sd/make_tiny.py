@@ -12,7 +12,7 @@ text_embeds and time_ids through the time embedding), so prompts, CFG and timest
 
 Families (tiny widths stand in for the real ones: CLIP-L 768 -> 16 or 32, OpenCLIP-H 1024 -> 24, CLIP-G 1280 -> 24):
   sd1       eps, PNDM config of SD1.5; text_encoder with hidden_states.0..3; unet timestep int64 [B]
-  sd2-v     v-prediction, DDIM config of SD2.1; tokenizer pads with "!"; no hidden states; timestep float32 [B]
+  sd2-v     v-prediction, DDIM config of SD2.1; tokenizer pads with "!"; no hidden states; timestep float32, 0-d
   sdxl      two text encoders (hidden_states; text_embeds from text_encoder_2), unet with text_embeds and time_ids
   sd3       transformer (hidden_states, encoder_hidden_states, pooled_projections, timestep), 16 latent channels,
             FlowMatchEulerDiscrete shift 3.0, no text_encoder_3 (T5)
@@ -189,7 +189,8 @@ FAMILIES = {
     "sd2-v": dict(pipeline="StableDiffusionPipeline", seed=2, latent=4, scale=0.18215,
                   scheduler=dict(SD_SCHEDULER, _class_name="DDIMScheduler", prediction_type="v_prediction",
                                  rescale_betas_zero_snr=False),
-                  encoders=[dict(width=24, layers=2, pad="!", hidden=False)], timestep="float32"),
+                  encoders=[dict(width=24, layers=2, pad="!", hidden=False)], timestep="float32",
+                  scalar_timestep=True),
     "sdxl": dict(pipeline="StableDiffusionXLPipeline", seed=3, latent=4, scale=0.13025,
                  scheduler=dict(SD_SCHEDULER, _class_name="EulerDiscreteScheduler", prediction_type="epsilon",
                                 interpolation_type="linear", use_karras_sigmas=False, skip_prk_steps=True,
@@ -291,7 +292,8 @@ def make(name):
     sample = torch.randn(b, lat, 8, 8)
     widths = [e["width"] for e in f["encoders"]]
     tdtype = torch.int64 if f["timestep"] == "int64" else torch.float32
-    timestep = torch.full((b,), 500, dtype=tdtype)
+    scalar = f.get("scalar_timestep", False)
+    timestep = torch.tensor(500, dtype=tdtype) if scalar else torch.full((b,), 500, dtype=tdtype)
     spatial = {0: "batch_size", 2: "height", 3: "width"}
     if sd3:
         ctx = torch.randn(b, SEQ, f["joint"])
@@ -305,8 +307,9 @@ def make(name):
         ctx = torch.randn(b, SEQ, sum(widths))
         names = ["sample", "timestep", "encoder_hidden_states"]
         args = [sample, timestep, ctx]
-        dyn = {"sample": spatial, "timestep": {0: "steps"}, "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
-               "out_sample": spatial}
+        dyn = {"sample": spatial, "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"}, "out_sample": spatial}
+        if not scalar:
+            dyn["timestep"] = {0: "steps"}
         if name == "sdxl":
             names += ["text_embeds", "time_ids"]
             args += [torch.randn(b, f["encoders"][1]["projection"]), torch.tensor([[64.0, 64, 0, 0, 64, 64]] * b)]

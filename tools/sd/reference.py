@@ -136,7 +136,7 @@ class Denoiser:
         ctx = torch.cat([self.cond[0], self.uncond[0]])
         tt = torch.stack([t, t])
         if self.family == "sd2-v":
-            tt = tt.float()
+            tt = t.float()   # this export takes one 0-d timestep for the whole batch
         if flow:
             eps = self.unet(xin, tt, ctx, torch.cat([self.cond[1], self.uncond[1]]))
         elif self.family == "sdxl":
