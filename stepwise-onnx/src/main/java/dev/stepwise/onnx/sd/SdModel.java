@@ -14,7 +14,9 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Stable Diffusion checkpoint exported to ONNX by diffusers/optimum: the folder read and checked
@@ -60,12 +62,15 @@ public final class SdModel implements AutoCloseable {
         JsonNode index = Json.read(dir.resolve("model_index.json"),
                 "the pipeline's parts, as diffusers/optimum write it when exporting to ONNX");
         SchedulerConfig scheduler = SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json"));
-        Family family = family(dir, index, scheduler);
+        Map<String, ClipTokenizer> tokenizers = new HashMap<>();   // SD1/SD2 detection reads the first one already
+        Family family = family(dir, index, scheduler, tokenizers);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             List<TextEncoder> encoders = new ArrayList<>();
             for (Family.Encoder e : family.encoders()) {
-                TextEncoder enc = TextEncoder.open(dir, e, options);
+                ClipTokenizer tokenizer = tokenizers.computeIfAbsent(e.tokenizer(),
+                        t -> ClipTokenizer.load(dir.resolve(t)));
+                TextEncoder enc = TextEncoder.open(dir, e, tokenizer, options);
                 opened.add(enc);
                 encoders.add(enc);
             }
@@ -102,14 +107,15 @@ public final class SdModel implements AutoCloseable {
                 "the pipeline's parts, as diffusers/optimum write it when exporting to ONNX");
         SchedulerConfig scheduler = SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json"));
         List<ClipTokenizer> out = new ArrayList<>();
-        for (Family.Encoder e : family(dir, index, scheduler).encoders()) {
-            out.add(ClipTokenizer.load(dir.resolve(e.tokenizer())));
+        Map<String, ClipTokenizer> tokenizers = new HashMap<>();
+        for (Family.Encoder e : family(dir, index, scheduler, tokenizers).encoders()) {
+            out.add(tokenizers.computeIfAbsent(e.tokenizer(), t -> ClipTokenizer.load(dir.resolve(t))));
         }
         return out;
     }
 
     /** The family from model_index.json's pipeline class; SD1 and SD2 share a class and differ in the pad token. */
-    static Family family(Path dir, JsonNode index, SchedulerConfig scheduler) {
+    static Family family(Path dir, JsonNode index, SchedulerConfig scheduler, Map<String, ClipTokenizer> tokenizers) {
         Path file = dir.resolve("model_index.json");
         String cls = index.path("_class_name").asText("");
         String plain = cls.replaceFirst("^(ORT|Onnx)", "");
@@ -119,7 +125,7 @@ public final class SdModel implements AutoCloseable {
         } else if (plain.startsWith("StableDiffusionXL")) {
             f = new Family.Sdxl();
         } else if (plain.startsWith("StableDiffusion")) {
-            ClipTokenizer t = ClipTokenizer.load(dir.resolve("tokenizer"));
+            ClipTokenizer t = tokenizers.computeIfAbsent("tokenizer", n -> ClipTokenizer.load(dir.resolve(n)));
             f = t.pad() == t.eos() ? new Family.Sd1() : new Family.Sd2(scheduler.prediction() == Prediction.V);
         } else {
             throw new IllegalArgumentException(file + ": _class_name '" + cls + "', expected a Stable Diffusion pipeline"

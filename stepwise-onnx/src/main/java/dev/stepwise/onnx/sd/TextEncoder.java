@@ -67,9 +67,8 @@ public final class TextEncoder implements AutoCloseable {
         return "hidden_states." + (last - 1);
     }
 
-    /** Opens {@code dir/<folder>/model.onnx} with the tokenizer of {@code dir/<tokenizer>/}. */
-    static TextEncoder open(Path dir, Family.Encoder spec, OnnxOptions options) {
-        ClipTokenizer tokenizer = ClipTokenizer.load(dir.resolve(spec.tokenizer()));
+    /** Opens {@code dir/<folder>/model.onnx} with the tokenizer read from {@code dir/<tokenizer>/}. */
+    static TextEncoder open(Path dir, Family.Encoder spec, ClipTokenizer tokenizer, OnnxOptions options) {
         TypedSession session = TypedSession.open(dir.resolve(spec.folder()).resolve("model.onnx"),
                 "the CLIP text encoder", options);
         try {
