@@ -23,6 +23,7 @@ import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,6 +51,9 @@ import picocli.CommandLine.Spec;
         footer = {"", "Prompts use A1111's attention syntax over the model's classes: \"(bag:1.3), coat\", "
                 + "\"(sneaker)\" = x1.1, \"[sneaker]\" = /1.1; an empty prompt is unconditional.",
                 "Noise: torch.manual_seed(SEED); torch.randn(BATCH, 1, 28, 28), as in ComfyUI.",
+                "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text, --width/--height"
+                        + " (multiples of 8) and ComfyUI's conventions: torch.randn of the latent shape, the nearest"
+                        + " training timestep, the negative prompt encoded even when empty.",
                 "With --batch N > 1, OUT is a labelled grid of the N images; --each also writes OUT-1.png .. OUT-N.png.",
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
                 "Example:", "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png"})
@@ -69,9 +73,19 @@ final class GenerateCommand implements Callable<Integer> {
     String negative;
 
     @Option(names = "--model", paramLabel = "NAME|DIR", defaultValue = "fashion-eps",
-            description = "A model name under the repository's models/ folder, or a model folder (model.json + "
-                    + "model.onnx). Default: ${DEFAULT-VALUE}.")
+            description = "A model name under the repository's models/ folder, a model folder (model.json + "
+                    + "model.onnx), or a Stable Diffusion checkpoint exported to ONNX by diffusers/optimum (a folder "
+                    + "with model_index.json: SD1.x, SD2.x, SDXL, SD3). Default: ${DEFAULT-VALUE}.")
     String model;
+
+    @Option(names = "--width", paramLabel = "W",
+            description = "Image width in pixels, for a Stable Diffusion folder: a multiple of 8. Default: the family's "
+                    + "size (SD1 512, SD2-v 768, SDXL and SD3 1024).")
+    Integer width;
+
+    @Option(names = "--height", paramLabel = "H",
+            description = "Image height in pixels, for a Stable Diffusion folder: a multiple of 8. Default: as --width.")
+    Integer height;
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions("dpmpp_2m", "karras");
@@ -127,7 +141,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        Plan plan = prepare();
+        Checked checked = check();
+        Path dir = ModelFolders.resolveWithDiffusers(model);
+        if (!Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir)) {
+            return new SdGeneration(this, checked).run(dir, stdout);
+        }
+        if (width != null || height != null) {
+            throw new UsageException((width != null ? "--width" : "--height") + " applies to Stable Diffusion folders;"
+                    + " --model '" + model + "' makes images of its own fixed size (use --scale to enlarge them)");
+        }
+        Plan plan = prepare(checked, dir);
         SampleResult result;
         TimedNetwork network;
         try (ImageModel image = ImageModel.load(plan.dir(), plan.options());
@@ -197,12 +220,16 @@ final class GenerateCommand implements Callable<Integer> {
         return out.resolveSibling(stem + "-" + i + name.substring(stem.length()));
     }
 
+    /** The options checked before the model folder is read (shared by both kinds of model). */
+    record Checked(SamplerInfo sampler, ScheduleNames.Entry scheduler, Filter filter, OnnxOptions options, Limits limits) {
+    }
+
     /** Everything checked and read, before the network is loaded. */
     record Plan(Path dir, ModelConfig config, SamplerInfo sampler, ScheduleNames.Entry scheduler, Conditioning positive,
                 Conditioning negative, Filter filter, OnnxOptions options) {
     }
 
-    private Plan prepare() {
+    private Checked check() {
         Limits limits = LimitFlag.parse(limit, "steps", "batch", "threads");
         SamplingOptions.checkSteps(sampling.steps, limits);
         SamplingOptions.checkCfg(cfg);
@@ -231,8 +258,12 @@ final class GenerateCommand implements Callable<Integer> {
         ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
         SamplingOptions.checkSteps(sampling.steps, limits);   // a schedule file's own step count, without --steps
         checkOutput();
+        return new Checked(info, sched, f, options, limits);
+    }
 
-        Path dir = ModelFolders.resolve(model);
+    private Plan prepare(Checked checked, Path dir) {
+        SamplerInfo info = checked.sampler();
+        ScheduleNames.Entry sched = checked.scheduler();
         ModelConfig config = ModelConfig.read(dir);
         int[] shape = config.sampleShape();
         if (shape[0] != 1) {
@@ -244,7 +275,7 @@ final class GenerateCommand implements Callable<Integer> {
         Sigmas.forRun(sched.create(schedulerParameters), config.sampling(), sampling.steps, 1.0, info.discardPenultimate());
         Conditioning positive = parse("--prompt", prompt, config);
         Conditioning neg = negative.isBlank() ? Conditioning.NONE : parse("--negative", negative, config);
-        return new Plan(dir, config, info, sched, positive, neg, f, options);
+        return new Plan(dir, config, info, sched, positive, neg, checked.filter(), checked.options());
     }
 
     private static Conditioning parse(String option, String text, ModelConfig config) {
@@ -255,7 +286,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    private void checkOutput() {
+    void checkOutput() {
         String name = out.getFileName() == null ? "" : out.getFileName().toString();
         if (!name.toLowerCase(Locale.ROOT).endsWith(".png") || name.length() <= 4) {
             throw new UsageException("--out '" + out + "' must name a .png file, such as sneaker.png");

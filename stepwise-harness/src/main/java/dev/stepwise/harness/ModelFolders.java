@@ -44,6 +44,26 @@ public final class ModelFolders {
      * @throws PlanException naming the value and listing the models under {@code home}
      */
     public static Path resolve(String value, Path home, String where) {
+        return resolve(value, home, where, false);
+    }
+
+    /**
+     * The folder for a --model value that may also be a diffusers/optimum ONNX export of a Stable Diffusion
+     * checkpoint (a folder holding {@code model_index.json}), by path or under the models folder.
+     */
+    public static Path resolveWithDiffusers(String value) {
+        return resolve(value, home(), "--model", true);
+    }
+
+    /** Whether {@code dir} is a diffusers/optimum export (it holds {@code model_index.json}). */
+    public static boolean isDiffusers(Path dir) {
+        return Files.isRegularFile(dir.resolve(DIFFUSERS_INDEX));
+    }
+
+    /** The file that marks a diffusers model folder. */
+    public static final String DIFFUSERS_INDEX = "model_index.json";
+
+    private static Path resolve(String value, Path home, String where, boolean diffusers) {
         if (value.isBlank()) {
             throw new PlanException(where + " is empty; " + available(home));
         }
@@ -53,13 +73,14 @@ public final class ModelFolders {
                 throw new PlanException(where + " '" + value + "': no such folder; give a model folder (holding"
                         + " model.json) or a model name; " + available(home));
             }
-            if (!Files.isRegularFile(dir.resolve("model.json"))) {
-                throw new PlanException(where + " '" + value + "': the folder has no model.json; " + available(home));
+            if (!Files.isRegularFile(dir.resolve("model.json")) && !(diffusers && isDiffusers(dir))) {
+                throw new PlanException(where + " '" + value + "': the folder has no model.json"
+                        + (diffusers ? " (nor model_index.json of a diffusers ONNX export)" : "") + "; " + available(home));
             }
             return dir;
         }
         Path dir = home.resolve(value);
-        if (!Files.isRegularFile(dir.resolve("model.json"))) {
+        if (!Files.isRegularFile(dir.resolve("model.json")) && !(diffusers && isDiffusers(dir))) {
             throw new PlanException(where + " '" + value + "' is not a model; " + available(home));
         }
         return dir;

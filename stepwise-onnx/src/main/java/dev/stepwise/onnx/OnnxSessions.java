@@ -138,7 +138,7 @@ public final class OnnxSessions {
     }
 
     /** The tensor info of a named input or output, or a clear error naming what the file has. */
-    static TensorInfo tensorInfo(Map<String, NodeInfo> nodes, String name, String kind, Path file) {
+    public static TensorInfo tensorInfo(Map<String, NodeInfo> nodes, String name, String kind, Path file) {
         NodeInfo n = nodes.get(name);
         if (n == null) {
             throw new IllegalArgumentException("ONNX model " + file + " has no " + kind + " named '" + name
@@ -150,7 +150,7 @@ public final class OnnxSessions {
         return t;
     }
 
-    static Map<String, NodeInfo> inputs(OrtSession s) {
+    public static Map<String, NodeInfo> inputs(OrtSession s) {
         try {
             return s.getInputInfo();
         } catch (OrtException e) {
@@ -158,7 +158,7 @@ public final class OnnxSessions {
         }
     }
 
-    static Map<String, NodeInfo> outputs(OrtSession s) {
+    public static Map<String, NodeInfo> outputs(OrtSession s) {
         try {
             return s.getOutputInfo();
         } catch (OrtException e) {

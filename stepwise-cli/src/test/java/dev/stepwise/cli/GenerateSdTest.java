@@ -1,0 +1,98 @@
+package dev.stepwise.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code stepwise generate} on the tiny random-weight Stable Diffusion folders of stepwise-onnx (tools/sd/make_tiny.py). */
+class GenerateSdTest {
+    @TempDir
+    Path dir;
+
+    static Path folder(String name) {
+        try {
+            return Path.of(GenerateSdTest.class.getResource("/sd/" + name + "/model_index.json").toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Cli.Result generate(Path out, String family, String... more) {
+        String[] base = {"generate", "--model", folder(family).toString(), "--prompt", "a cat", "--negative", "blurry",
+                "--height", "48", "--sampler", "euler", "--scheduler", "normal", "--steps", "6",
+                "--cfg", "7", "--no-progress", "-o", out.toString()};
+        String[] a = new String[base.length + more.length];
+        System.arraycopy(base, 0, a, 0, base.length);
+        System.arraycopy(more, 0, a, base.length, more.length);
+        return Cli.run(a);
+    }
+
+    @Test
+    void writesAnRgbPngWithTheInfotextAndIsDeterministic() throws IOException {
+        Path a = dir.resolve("a.png"), b = dir.resolve("b.png");
+        Cli.Result r = generate(a, "sd1", "--width", "64", "--seed", "42");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("NFE 6 (cond passes 6, uncond passes 6"), r.out());
+        BufferedImage img = ImageIO.read(a.toFile());
+        assertEquals(64, img.getWidth());
+        assertEquals(48, img.getHeight());
+        String bytes = new String(Files.readAllBytes(a), StandardCharsets.ISO_8859_1);
+        assertTrue(bytes.contains("a cat\nNegative prompt: blurry\nSteps: 6, Sampler: euler, Schedule type: normal,"
+                + " CFG scale: 7, Seed: 42, Size: 64x48, Model: sd1"), "infotext");
+        assertEquals(0, generate(b, "sd1", "--width", "64", "--seed", "42").code());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        Path c = dir.resolve("c.png");
+        assertEquals(0, generate(c, "sd1", "--width", "64", "--seed", "43").code());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)), "the seed matters");
+    }
+
+    @Test
+    void sdxlBatchWritesAGridAndEachImage() throws IOException {
+        Path out = dir.resolve("grid.png");
+        Cli.Result r = generate(out, "sdxl", "--width", "64", "--batch", "2", "--each");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(128, ImageIO.read(out.toFile()).getWidth());
+        assertEquals(64, ImageIO.read(dir.resolve("grid-2.png").toFile()).getWidth());
+    }
+
+    @Test
+    void sizesNotAMultipleOfEightAreOneLineExitTwo() {
+        Path out = dir.resolve("x.png");
+        Cli.Result r = generate(out, "sd1", "--width", "500");
+        assertEquals(2, r.code());
+        assertEquals("stepwise generate: --width 500 is not allowed; --width must be a positive multiple of 8 (the"
+                + " VAE's factor), such as 496 or 504", r.err().strip());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void aBrokenFolderIsOneLineNamingTheFile() throws IOException {
+        Path broken = dir.resolve("broken");
+        Files.createDirectories(broken.resolve("scheduler"));
+        Files.copy(folder("sd1").resolve("model_index.json"), broken.resolve("model_index.json"));
+        Files.copy(folder("sd1").resolve("scheduler/scheduler_config.json"), broken.resolve("scheduler/scheduler_config.json"));
+        Cli.Result r = Cli.run("generate", "--model", broken.toString(), "--width", "64", "--no-progress",
+                "-o", dir.resolve("x.png").toString());
+        assertEquals(2, r.code());
+        assertEquals(1, r.errLines());
+        assertTrue(r.err().contains(broken.resolve("tokenizer/vocab.json") + ": missing"), r.err());
+    }
+
+    @Test
+    void scaleIsForTheBuiltInModels() {
+        Cli.Result r = generate(dir.resolve("x.png"), "sd1", "--width", "64", "--scale", "2");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--scale applies to the built-in 28x28 models"), r.err());
+    }
+}

@@ -1,0 +1,274 @@
+package dev.stepwise.onnx.sd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.stepwise.core.model.DiscreteVpSampling;
+import dev.stepwise.core.model.Model;
+import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.model.Network;
+import dev.stepwise.core.model.NetworkDenoiser;
+import dev.stepwise.core.model.Prediction;
+import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.onnx.text.ClipTokenizer;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Stable Diffusion checkpoint exported to ONNX by diffusers/optimum: the folder read and checked
+ * ({@code model_index.json}, {@code scheduler/scheduler_config.json}, the tokenizers, text encoders, UNet or SD3
+ * transformer and VAE decoder), its sessions opened once. A malformed folder fails at {@link #load} with one
+ * {@link IllegalArgumentException} line naming the file and what was expected. Close it to free the sessions.
+ */
+public final class SdModel implements AutoCloseable {
+    private final Path dir;
+    private final Family family;
+    private final SchedulerConfig scheduler;
+    private final ModelSampling sampling;
+    private final List<TextEncoder> encoders;
+    private final TextEncoders promptEncoder;
+    private final TypedSession denoiserSession;
+    private final SdNetwork network;
+    private final VaeDecoder vae;
+
+    private SdModel(Path dir, Family family, SchedulerConfig scheduler, List<TextEncoder> encoders,
+                    TypedSession denoiserSession, SdNetwork network, VaeDecoder vae) {
+        this.dir = dir;
+        this.family = family;
+        this.scheduler = scheduler;
+        ModelSampling inner = scheduler.sampling();
+        this.sampling = inner instanceof DiscreteVpSampling ? new NearestTimestepSampling(inner) : inner;
+        this.encoders = encoders;
+        this.denoiserSession = denoiserSession;
+        this.network = network;
+        this.vae = vae;
+        this.promptEncoder = new TextEncoders(family, encoders, network.contextWidth());
+    }
+
+    /** Whether {@code dir} is a diffusers model folder (it has {@code model_index.json}). */
+    public static boolean isModelFolder(Path dir) {
+        return Files.isRegularFile(dir.resolve("model_index.json"));
+    }
+
+    /** Reads the folder, opens its sessions and checks that the parts fit. */
+    public static SdModel load(Path dir, OnnxOptions options) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": no such folder (expected a diffusers/optimum ONNX export)");
+        }
+        JsonNode index = Json.read(dir.resolve("model_index.json"),
+                "the pipeline's parts, as diffusers/optimum write it when exporting to ONNX");
+        SchedulerConfig scheduler = SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json"));
+        Map<String, ClipTokenizer> tokenizers = new HashMap<>();   // SD1/SD2 detection reads the first one already
+        Family family = family(dir, index, scheduler, tokenizers);
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            List<TextEncoder> encoders = new ArrayList<>();
+            for (Family.Encoder e : family.encoders()) {
+                ClipTokenizer tokenizer = tokenizers.computeIfAbsent(e.tokenizer(),
+                        t -> ClipTokenizer.load(dir.resolve(t)));
+                TextEncoder enc = TextEncoder.open(dir, e, tokenizer, options);
+                opened.add(enc);
+                encoders.add(enc);
+            }
+            Family.Denoiser d = family.denoiser();
+            TypedSession ds = TypedSession.open(dir.resolve(d.folder()).resolve("model.onnx"),
+                    d.folder().equals("unet") ? "the UNet" : "the SD3 transformer", options);
+            opened.add(ds);
+            SdNetwork network = new SdNetwork(family, ds, options.maxBatch());
+            checkWidths(family, encoders, network);
+            double[] factors = vaeFactors(dir, family);
+            TypedSession vs = TypedSession.open(dir.resolve("vae_decoder").resolve("model.onnx"), "the VAE decoder",
+                    options);
+            opened.add(vs);
+            VaeDecoder vae = new VaeDecoder(vs, family, factors[0], factors[1]);
+            return new SdModel(dir, family, scheduler, encoders, ds, network, vae);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The tokenizers of a model folder in its family's encoder order, read without opening any ONNX session (for
+     * showing how a prompt is cut into windows).
+     */
+    public static List<ClipTokenizer> tokenizers(Path dir) {
+        JsonNode index = Json.read(dir.resolve("model_index.json"),
+                "the pipeline's parts, as diffusers/optimum write it when exporting to ONNX");
+        SchedulerConfig scheduler = SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json"));
+        List<ClipTokenizer> out = new ArrayList<>();
+        Map<String, ClipTokenizer> tokenizers = new HashMap<>();
+        for (Family.Encoder e : family(dir, index, scheduler, tokenizers).encoders()) {
+            out.add(tokenizers.computeIfAbsent(e.tokenizer(), t -> ClipTokenizer.load(dir.resolve(t))));
+        }
+        return out;
+    }
+
+    /** The family from model_index.json's pipeline class; SD1 and SD2 share a class and differ in the pad token. */
+    static Family family(Path dir, JsonNode index, SchedulerConfig scheduler, Map<String, ClipTokenizer> tokenizers) {
+        Path file = dir.resolve("model_index.json");
+        String cls = index.path("_class_name").asText("");
+        String plain = cls.replaceFirst("^(ORT|Onnx)", "");
+        Family f;
+        if (plain.startsWith("StableDiffusion3")) {
+            f = new Family.Sd3();
+        } else if (plain.startsWith("StableDiffusionXL")) {
+            f = new Family.Sdxl();
+        } else if (plain.startsWith("StableDiffusion")) {
+            ClipTokenizer t = tokenizers.computeIfAbsent("tokenizer", n -> ClipTokenizer.load(dir.resolve(n)));
+            f = t.pad() == t.eos() ? new Family.Sd1() : new Family.Sd2(scheduler.prediction() == Prediction.V);
+        } else {
+            throw new IllegalArgumentException(file + ": _class_name '" + cls + "', expected a Stable Diffusion pipeline"
+                    + " (StableDiffusionPipeline, StableDiffusionXLPipeline or StableDiffusion3Pipeline)");
+        }
+        boolean flow = scheduler.prediction() == Prediction.FLOW;
+        if (flow != (f instanceof Family.Sd3)) {
+            throw new IllegalArgumentException(dir.resolve("scheduler").resolve("scheduler_config.json") + ": "
+                    + scheduler.className() + " for an " + f.title() + " pipeline, expected "
+                    + (f instanceof Family.Sd3 ? "FlowMatchEulerDiscreteScheduler" : "a discrete (DDPM-family) scheduler"));
+        }
+        return f;
+    }
+
+    /** The text encoders' widths against the denoiser's context and pooled inputs. */
+    private static void checkWidths(Family family, List<TextEncoder> encoders, SdNetwork network) {
+        int sum = 0;
+        StringBuilder from = new StringBuilder();
+        int pooled = 0;
+        for (TextEncoder e : encoders) {
+            if (e.width() < 1) {
+                return;   // a free width: nothing to compare before running
+            }
+            sum += e.width();
+            from.append(from.isEmpty() ? "" : " + ").append(e.width()).append(" from ")
+                    .append(e.spec().folder()).append('/').append(e.hiddenOutput());
+            pooled += e.pooledWidth();
+        }
+        int ctx = network.contextWidth();
+        String input = family.denoiser().context();
+        if (ctx > 0 && (family instanceof Family.Sd3 ? sum > ctx : sum != ctx)) {
+            throw new IllegalArgumentException(network.file() + ": input '" + input + "' takes " + ctx
+                    + " values per token, but the text encoders give " + sum + " (" + from + ")"
+                    + (family instanceof Family.Sd3 ? "; expected at most " + ctx : "; expected them to match"));
+        }
+        int p = network.pooledWidth();
+        if (family.denoiser().pooled() != null && p > 0 && p != pooled) {
+            throw new IllegalArgumentException(network.file() + ": input '" + family.denoiser().pooled() + "' takes "
+                    + p + " values, but the text encoders' pooled outputs give " + pooled + "; expected them to match");
+        }
+    }
+
+    /** scaling_factor and shift_factor from vae_decoder/config.json where given, else the family's. */
+    private static double[] vaeFactors(Path dir, Family family) {
+        Path file = dir.resolve("vae_decoder").resolve("config.json");
+        JsonNode c = Json.readIfPresent(file);
+        double scale = family.scaleFactor(), shift = family.shiftFactor();
+        if (c != null) {
+            scale = c.path("scaling_factor").asDouble(scale);
+            shift = c.path("shift_factor").isNumber() ? c.get("shift_factor").asDouble() : shift;
+            if (!(scale > 0) || Double.isInfinite(scale) || !Double.isFinite(shift)) {
+                throw new IllegalArgumentException(file + ": scaling_factor " + scale + " and shift_factor " + shift
+                        + ", expected a finite scale > 0 and a finite shift");
+            }
+        }
+        return new double[] {scale, shift};
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The folder's name, as the infotext's Model field shows it. */
+    public String name() {
+        Path n = dir.toAbsolutePath().normalize().getFileName();
+        return n == null ? "model" : n.toString();
+    }
+
+    public Family family() {
+        return family;
+    }
+
+    public SchedulerConfig scheduler() {
+        return scheduler;
+    }
+
+    /** The parameterisation the samplers see (ComfyUI's nearest-timestep rule for discrete models). */
+    public ModelSampling sampling() {
+        return sampling;
+    }
+
+    /** Where prompts become conditioning; prompt weighting plugs in here. */
+    public PromptEncoder promptEncoder() {
+        return promptEncoder;
+    }
+
+    public VaeDecoder vae() {
+        return vae;
+    }
+
+    /** Latent channels, width and height for an image of {@code width} x {@code height} pixels (multiples of 8). */
+    public int[] latentShape(int width, int height) {
+        checkSize("width", width);
+        checkSize("height", height);
+        return new int[] {family.latentChannels(), height / 8, width / 8};
+    }
+
+    /** A size in pixels: a positive multiple of 8 (the VAE's factor), else one line naming it. */
+    public static void checkSize(String what, int pixels) {
+        if (pixels < 8 || pixels % 8 != 0) {
+            int lo = Math.max(8, pixels / 8 * 8);
+            throw new IllegalArgumentException(what + " " + pixels + " is not allowed; " + what
+                    + " must be a positive multiple of 8 (the VAE's factor), such as " + lo + " or " + (lo + 8));
+        }
+    }
+
+    /** The core model to sample at this image size. Its denoiser is not thread-safe. */
+    public Model model(int width, int height) {
+        return model(network, width, height);
+    }
+
+    /** As {@link #model(int, int)} over {@code network}, this model's {@link #network()} or a wrapper of it (timing). */
+    public Model model(Network network, int width, int height) {
+        return new Model(name(), new NetworkDenoiser(network, sampling), sampling, latentShape(width, height));
+    }
+
+    /** The UNet or transformer as the core's raw network (scaled latent, timestep, {@link SdConditioning} rows). */
+    public Network network() {
+        return network;
+    }
+
+    /** Decodes latent {@code index} of a batch to an RGB image. */
+    public BufferedImage image(Tensor latents, int index) {
+        return VaeDecoder.toImage(vae.decode(latents, index));
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        List<AutoCloseable> all = new ArrayList<>(encoders);
+        all.add(denoiserSession);
+        all.add(vae);
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

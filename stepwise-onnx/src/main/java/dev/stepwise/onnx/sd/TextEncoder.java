@@ -1,0 +1,147 @@
+package dev.stepwise.onnx.sd;
+
+import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.onnx.text.ClipTokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A CLIP text encoder of a model folder with its tokenizer: {@code input_ids} [B, 77] (int32 or int64) to the
+ * per-token hidden states of the family's layer and, where the family pools, the pooled output.
+ */
+public final class TextEncoder implements AutoCloseable {
+    private final Family.Encoder spec;
+    private final ClipTokenizer tokenizer;
+    private final TypedSession session;
+    private final String hiddenName;
+    private final int width;
+    private final int pooledWidth;
+
+    /** What the encoder gave for a prompt's windows: hidden states [tokens, width] and the first window's pooling. */
+    public record Encoded(float[] hidden, int tokens, int width, float[] pooled) {
+    }
+
+    private TextEncoder(Family.Encoder spec, ClipTokenizer tokenizer, TypedSession session) {
+        this.spec = spec;
+        this.tokenizer = tokenizer;
+        this.session = session;
+        Path file = session.file();
+        long[] ids = session.input("input_ids", 2);
+        if (ids[1] > 0 && ids[1] != ClipTokenizer.WINDOW) {
+            throw new IllegalArgumentException(file + ": input 'input_ids' has " + ids[1] + " tokens, expected "
+                    + ClipTokenizer.WINDOW);
+        }
+        hiddenName = switch (spec.layer()) {
+            case LAST -> "last_hidden_state";
+            case PENULTIMATE -> penultimate(session);
+        };
+        long[] h = session.output(hiddenName, 3);
+        width = (int) h[2];
+        if (spec.pooled() != null) {
+            long[] p = session.output(spec.pooled(), 2);
+            pooledWidth = (int) p[1];
+        } else {
+            pooledWidth = 0;
+        }
+    }
+
+    /** The input of the last layer, {@code hidden_states.(N-1)} of the export's {@code hidden_states.0..N}. */
+    private static String penultimate(TypedSession session) {
+        int last = -1;
+        for (String name : session.outputNames()) {
+            if (name.startsWith("hidden_states.")) {
+                try {
+                    last = Math.max(last, Integer.parseInt(name.substring("hidden_states.".length())));
+                } catch (NumberFormatException e) {
+                    // not one of the numbered layers
+                }
+            }
+        }
+        if (last < 1) {
+            throw new IllegalArgumentException(session.file() + ": expected outputs hidden_states.0..N (this family"
+                    + " conditions on the penultimate layer); its outputs are " + session.outputNames()
+                    + " (export the text encoder with its hidden states)");
+        }
+        return "hidden_states." + (last - 1);
+    }
+
+    /** Opens {@code dir/<folder>/model.onnx} with the tokenizer read from {@code dir/<tokenizer>/}. */
+    static TextEncoder open(Path dir, Family.Encoder spec, ClipTokenizer tokenizer, OnnxOptions options) {
+        TypedSession session = TypedSession.open(dir.resolve(spec.folder()).resolve("model.onnx"),
+                "the CLIP text encoder", options);
+        try {
+            return new TextEncoder(spec, tokenizer, session);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    public ClipTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Path file() {
+        return session.file();
+    }
+
+    /** Values per token of the hidden states used (-1 when the export leaves it free). */
+    public int width() {
+        return width;
+    }
+
+    /** Values of the pooled output (0 when the family does not pool this encoder). */
+    public int pooledWidth() {
+        return pooledWidth;
+    }
+
+    public String hiddenOutput() {
+        return hiddenName;
+    }
+
+    Family.Encoder spec() {
+        return spec;
+    }
+
+    /** Runs the encoder on 77-token windows (one batch) and concatenates their hidden states. */
+    public Encoded encode(List<int[]> windows) {
+        if (windows.isEmpty()) {
+            throw new IllegalArgumentException("no token windows to encode");
+        }
+        int n = windows.size();
+        long[] ids = new long[n * ClipTokenizer.WINDOW];
+        for (int w = 0; w < n; w++) {
+            int[] win = windows.get(w);
+            if (win.length != ClipTokenizer.WINDOW) {
+                throw new IllegalArgumentException("token window of " + win.length + " ids, expected "
+                        + ClipTokenizer.WINDOW);
+            }
+            for (int i = 0; i < win.length; i++) {
+                ids[w * ClipTokenizer.WINDOW + i] = win[i];
+            }
+        }
+        List<String> wanted = new ArrayList<>(List.of(hiddenName));
+        if (spec.pooled() != null) {
+            wanted.add(spec.pooled());
+        }
+        Map<String, TypedSession.Output> out = session.run(
+                Map.of("input_ids", TypedSession.Input.ofLongs(ids, n, ClipTokenizer.WINDOW)), wanted);
+        TypedSession.Output h = out.get(hiddenName);
+        int tokens = n * ClipTokenizer.WINDOW;
+        int w = h.data().length / tokens;
+        float[] pooled = null;
+        if (spec.pooled() != null) {
+            float[] p = out.get(spec.pooled()).data();
+            // ComfyUI keeps the first window's pooled output (comfy/sd1_clip.py, encode_token_weights).
+            pooled = java.util.Arrays.copyOf(p, p.length / n);
+        }
+        return new Encoded(h.data(), tokens, w, pooled);
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+}

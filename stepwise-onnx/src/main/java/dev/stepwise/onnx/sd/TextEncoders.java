@@ -1,0 +1,41 @@
+package dev.stepwise.onnx.sd;
+
+import dev.stepwise.onnx.text.ClipTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The {@link PromptEncoder} of a model folder: its text encoders, combined as the family says. */
+final class TextEncoders implements PromptEncoder {
+    private final Family family;
+    private final List<TextEncoder> encoders;
+    private final int contextWidth;
+
+    TextEncoders(Family family, List<TextEncoder> encoders, int contextWidth) {
+        this.family = family;
+        this.encoders = List.copyOf(encoders);
+        this.contextWidth = contextWidth;
+    }
+
+    @Override
+    public List<ClipTokenizer> tokenizers() {
+        return encoders.stream().map(TextEncoder::tokenizer).toList();
+    }
+
+    @Override
+    public SdConditioning encode(List<List<int[]>> windows) {
+        if (windows.size() != encoders.size()) {
+            throw new IllegalArgumentException(family.title() + " has " + encoders.size() + " text encoders; got token"
+                    + " windows for " + windows.size());
+        }
+        List<TextEncoder.Encoded> parts = new ArrayList<>();
+        for (int e = 0; e < encoders.size(); e++) {
+            if (windows.get(e).size() != windows.get(0).size()) {
+                throw new IllegalArgumentException("text encoder " + (e + 1) + " got " + windows.get(e).size()
+                        + " windows, the first " + windows.get(0).size() + "; every encoder needs the same count");
+            }
+            parts.add(encoders.get(e).encode(windows.get(e)));
+        }
+        int width = contextWidth > 0 ? contextWidth : parts.stream().mapToInt(TextEncoder.Encoded::width).sum();
+        return family.combine(parts, width);
+    }
+}

@@ -1,0 +1,239 @@
+"""A Python reference text-to-image pipeline for the tiny SD folders, written from ComfyUI's documented
+conventions, independent of the Java code: its final latents and decoded pixels are the expected values of
+stepwise-onnx's SdReferenceTest.
+
+Usage: /usr/bin/python3 tools/sd/reference.py
+Needs Debian's python3-torch and python3-numpy (no onnxruntime: the script rebuilds the very modules that
+tools/sd/make_tiny.py exported, from the same seeds, and runs them in torch).
+Writes stepwise-onnx/src/test/resources/sd/reference/<family>-<sampler>-latent.npy ([1, C, h, w] float32) and
+...-pixels.npy ([3, H, W] float32, the VAE's output before the byte conversion), and cases.json (the settings).
+
+The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
+- token ids: OpenAI's reference tokenizer output (clip/reference_ids.tsv), BOS ... EOS, padded to 77 with the
+  folder's pad token (SD1 and SDXL's first tokenizer: EOS 49407; SDXL's second: "!" = 0)
+- conditioning: SD1 last_hidden_state; SDXL the penultimate hidden states of both encoders side by side,
+  pooled = text_encoder_2's text_embeds, time_ids = (height, width, 0, 0, height, width)
+- sigmas: the training table sqrt((1 - alphas_cumprod) / alphas_cumprod) (scaled_linear betas in float64),
+  stored in float32; Karras et al. (rho 7) between its ends, then 0
+- noise: torch.manual_seed(seed); torch.randn(latent shape) on the CPU; x = noise * sqrt(1 + sigma_max^2)
+  (KSampler's max_denoise); ancestral noise: a torch.Generator on the CPU seeded with seed + 1
+  (default_noise_sampler), one randn of the latent's shape per step
+- the model call: c_in = 1 / sqrt(sigma^2 + 1), timestep = the nearest training sigma's index in log space,
+  eps prediction: denoised = x - sigma * eps; v: denoised = x / (sigma^2 + 1) - v sigma / sqrt(sigma^2 + 1)
+  (V_PREDICTION with sigma_data 1); CFG: uncond + cfg * (cond - uncond)
+- SD3 (ModelSamplingDiscreteFlow, CONST): sigma(t) = shift t / (1 + (shift - 1) t) over t = 1..1000 / 1000,
+  shift 3; the network sees x unscaled and timestep sigma * 1000; denoised = x - sigma v; the first noise is
+  sigma_max * noise (no max_denoise variant); context = CLIP-L and CLIP-G penultimate states side by side,
+  zero-padded to the transformer's width, pooled = both text_embeds
+- samplers: k-diffusion's euler, euler_ancestral (eta 1) and dpmpp_2m
+- VAE: pixels = decoder(latent / scaling_factor + shift_factor)
+- fp16 folders: every float input and output of a network rounded to float16 at its boundary
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_tiny  # noqa: E402
+
+OUT = os.path.join(make_tiny.OUT, "reference")
+IDS = os.path.join(make_tiny.CLIP, "reference_ids.tsv")
+PROMPT = "a photograph of an astronaut riding a horse"
+NEGATIVE = "paintings, cartoon, anime, sketches, lowres, sun"
+CASES = [dict(family="sd1", width=64, height=64, steps=8, cfg=5.0, seed=42,
+              samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
+         dict(family="sdxl", width=64, height=48, steps=8, cfg=5.0, seed=7,
+              samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
+         dict(family="sd2-v", width=48, height=64, steps=6, cfg=4.0, seed=3, samplers=["euler", "dpmpp_2m"]),
+         dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=5, samplers=["euler", "dpmpp_2m"]),
+         # float16 boundaries: a rounding flipped by kernel noise moves a value by 2^-11 and that propagates (measured 3.4e-4)
+         dict(family="sd1-fp16", width=64, height=64, steps=6, cfg=4.0, seed=9, samplers=["euler"], tolerance=2e-3)]
+
+
+def half(t):
+    """A float32 tensor as it crosses a float16 session boundary (round to nearest even)."""
+    return t.half().float()
+
+
+def reference_ids():
+    ids = {}
+    with open(IDS) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            prompt, tokens = line.rstrip("\n").split("\t")
+            ids[prompt] = [int(t) for t in tokens.split(",")]
+    return ids
+
+
+def window(ids, pad):
+    assert len(ids) <= 77
+    return torch.tensor([ids + [pad] * (77 - len(ids))], dtype=torch.int32)
+
+
+def encode(family, modules, ids):
+    spec = make_tiny.FAMILIES[family]
+    outs = []
+    for e, enc in zip(spec["encoders"], modules["encoders"]):
+        pad = 49407 if e["pad"] == make_tiny.EOS else 0
+        out = enc(window(ids, pad))
+        outs.append(tuple(half(o) for o in out) if spec.get("fp16") else out)
+    # TextEncoder outputs: (last_hidden_state, pooler_output, hidden 0..N) or (text_embeds, last, hidden 0..N)
+    if family == "sdxl":
+        h1 = outs[0][2:][-2]
+        h2 = outs[1][2:][-2]
+        return torch.cat([h1, h2], dim=-1), outs[1][0]
+    if family == "sd3":
+        lg = torch.cat([outs[0][2:][-2], outs[1][2:][-2]], dim=-1)
+        lg = torch.nn.functional.pad(lg, (0, spec["joint"] - lg.shape[-1]))
+        return lg, torch.cat([outs[0][0], outs[1][0]], dim=-1)
+    return outs[0][0], None
+
+
+def sigma_table(family):
+    if family == "sd3":
+        t = torch.arange(1, 1001, dtype=torch.float64) / 1000
+        shift = 3.0
+        return (shift * t / (1 + (shift - 1) * t)).float()
+    betas = torch.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000, dtype=torch.float64) ** 2
+    alphas_cumprod = torch.cumprod(1.0 - betas, dim=0)
+    return (((1 - alphas_cumprod) / alphas_cumprod) ** 0.5).float()
+
+
+def karras(n, sigma_min, sigma_max, rho=7.0):
+    ramp = torch.linspace(0, 1, n)
+    min_inv, max_inv = sigma_min ** (1 / rho), sigma_max ** (1 / rho)
+    sigmas = (max_inv + ramp * (min_inv - max_inv)) ** rho
+    return torch.cat([sigmas, sigmas.new_zeros([1])])
+
+
+class Denoiser:
+    def __init__(self, family, modules, case, cond, uncond, table):
+        self.family, self.case = family, case
+        unet = modules["denoiser"]
+        if make_tiny.FAMILIES[family].get("fp16"):
+            self.unet = lambda *a: half(unet(*[half(v) if v.is_floating_point() else v for v in a]))
+        else:
+            self.unet = unet
+        self.cond, self.uncond = cond, uncond
+        self.log_sigmas = table.log()
+        self.calls = 0
+
+    def __call__(self, x, sigma):
+        self.calls += 1
+        flow = self.family == "sd3"
+        if flow:
+            t = (sigma * 1000).float()
+            c_in = 1.0
+        else:
+            t = (torch.log(sigma) - self.log_sigmas).abs().argmin()
+            c_in = 1 / (sigma ** 2 + 1) ** 0.5
+        xin = torch.cat([x, x]) * c_in
+        ctx = torch.cat([self.cond[0], self.uncond[0]])
+        tt = torch.stack([t, t])
+        if self.family == "sd2-v":
+            tt = t.float()   # this export takes one 0-d timestep for the whole batch
+        if flow:
+            eps = self.unet(xin, tt, ctx, torch.cat([self.cond[1], self.uncond[1]]))
+        elif self.family == "sdxl":
+            h, w = float(self.case["height"]), float(self.case["width"])
+            ids = torch.tensor([[h, w, 0.0, 0.0, h, w]] * 2)
+            pooled = torch.cat([self.cond[1], self.uncond[1]])
+            eps = self.unet(xin, tt, ctx, pooled, ids)
+        else:
+            eps = self.unet(xin, tt, ctx)
+        xx = torch.cat([x, x])
+        if self.family == "sd2-v":
+            denoised = xx / (sigma ** 2 + 1) - eps * sigma / (sigma ** 2 + 1) ** 0.5
+        else:
+            denoised = xx - eps * sigma
+        c, u = denoised[:1], denoised[1:]
+        return u + (c - u) * self.case["cfg"]
+
+
+def sample_euler(model, x, sigmas, noise):
+    for i in range(len(sigmas) - 1):
+        denoised = model(x, sigmas[i])
+        d = (x - denoised) / sigmas[i]
+        x = x + d * (sigmas[i + 1] - sigmas[i])
+    return x
+
+
+def sample_euler_ancestral(model, x, sigmas, noise):
+    for i in range(len(sigmas) - 1):
+        denoised = model(x, sigmas[i])
+        s, s_next = sigmas[i], sigmas[i + 1]
+        sigma_up = min(s_next, (s_next ** 2 * (s ** 2 - s_next ** 2) / s ** 2) ** 0.5)
+        sigma_down = (s_next ** 2 - sigma_up ** 2) ** 0.5
+        d = (x - denoised) / s
+        x = x + d * (sigma_down - s)
+        if s_next > 0:
+            x = x + noise() * sigma_up
+    return x
+
+
+def sample_dpmpp_2m(model, x, sigmas, noise):
+    old = None
+    for i in range(len(sigmas) - 1):
+        denoised = model(x, sigmas[i])
+        t, t_next = -sigmas[i].log(), -sigmas[i + 1].log()
+        h = t_next - t
+        if old is None or sigmas[i + 1] == 0:
+            x = (sigmas[i + 1] / sigmas[i]) * x - torch.expm1(-h) * denoised
+        else:
+            h_last = t - (-sigmas[i - 1].log())
+            r = h_last / h
+            d = (1 + 1 / (2 * r)) * denoised - (1 / (2 * r)) * old
+            x = (sigmas[i + 1] / sigmas[i]) * x - torch.expm1(-h) * d
+        old = denoised
+    return x
+
+
+def run(case, sampler):
+    family = case["family"]
+    modules = make_tiny.build(family)
+    ids = reference_ids()
+    cond = encode(family, modules, ids[PROMPT])
+    uncond = encode(family, modules, ids[NEGATIVE])
+    table = sigma_table(family)
+    sigmas = karras(case["steps"], float(table[0]), float(table[-1]))
+    spec = make_tiny.FAMILIES[family]
+    shape = [1, spec["latent"], case["height"] // 8, case["width"] // 8]
+    torch.manual_seed(case["seed"])
+    noise = torch.randn(shape)
+    x = noise * sigmas[0] if family == "sd3" else noise * (1.0 + sigmas[0] ** 2) ** 0.5
+    gen = torch.Generator(device="cpu")
+    gen.manual_seed(case["seed"] + 1)
+    step_noise = lambda: torch.randn(shape, generator=gen)  # noqa: E731
+    model = Denoiser(family, modules, case, cond, uncond, table)
+    latent = globals()["sample_" + sampler](model, x, sigmas, step_noise)
+    z = latent / spec["scale"] + spec.get("shift", 0.0)
+    pixels = half(modules["decoder"](half(z)))[0] if spec.get("fp16") else modules["decoder"](z)[0]
+    return latent, pixels, model.calls
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    written = []
+    with torch.no_grad():
+        for case in CASES:
+            for sampler in case["samplers"]:
+                latent, pixels, calls = run(case, sampler)
+                stem = "%s-%s" % (case["family"], sampler)
+                np.save(os.path.join(OUT, stem + "-latent.npy"), latent.numpy().astype(np.float32))
+                np.save(os.path.join(OUT, stem + "-pixels.npy"), pixels.numpy().astype(np.float32))
+                settings = dict({k: v for k, v in case.items() if k != "samplers"}, tolerance=case.get("tolerance", 1e-5))
+                written.append(dict(settings, sampler=sampler, scheduler="karras", prompt=PROMPT, negative=NEGATIVE,
+                                    calls=calls, stem=stem))
+                print(stem, "calls", calls, "latent mean %.6f std %.6f" % (latent.mean(), latent.std()))
+    with open(os.path.join(OUT, "cases.json"), "w") as f:
+        json.dump(written, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
