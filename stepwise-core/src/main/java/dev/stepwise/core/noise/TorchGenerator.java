@@ -17,7 +17,7 @@ package dev.stepwise.core.noise;
  * uniforms; smaller arrays take one double Box-Muller pair per two values, the sine half cached for the
  * next call of either size (the vectorised path neither uses nor clears the cache).
  */
-public final class TorchGenerator {
+public final class TorchGenerator implements RandnGenerator {
     private static final int N = 624;
     private static final int M = 397;
     private final int[] mt = new int[N];
@@ -127,6 +127,7 @@ public final class TorchGenerator {
     }
 
     /** Fills out with standard normals exactly as {@code torch.randn} fills a float tensor of that size. */
+    @Override
     public void randn(float[] out) {
         int n = out.length;
         if (n < 16) {
