@@ -33,18 +33,35 @@ final class TorchBoxMuller {
     /** sqrt(1/2) as float, times 2^25: the mantissa test x < SQRTHF on x = mantissa 2^-25. */
     private static final int SQRTHF_25 = (int) (0.707106781186547524f * 0x1.0p25f);
 
-    /** Blocks per pass: the scratch arrays (7 x 16 KiB) stay in L2. */
-    private static final int BLOCKS = 512;
-    private static final int LANES = BLOCKS * 8;
+    /** The most blocks per pass: the scratch arrays (7 x 16 KiB at most) stay in L2. */
+    static final int MAX_BLOCKS = 512;
 
-    private final float[] u1 = new float[LANES], u2 = new float[LANES];
-    private final float[] fa = new float[LANES], fb = new float[LANES], radius = new float[LANES];
-    private final int[] ia = new int[LANES], ib = new int[LANES];
+    private final int blocksPerPass;
+    private final float[] u1, u2, fa, fb, radius;
+    private final int[] ia, ib;
+
+    /** Scratch for passes of up to {@code blocks} blocks (at most {@link #MAX_BLOCKS}). */
+    TorchBoxMuller(int blocks) {
+        blocksPerPass = Math.max(1, Math.min(blocks, MAX_BLOCKS));
+        int lanes = 8 * blocksPerPass;
+        u1 = new float[lanes];
+        u2 = new float[lanes];
+        fa = new float[lanes];
+        fb = new float[lanes];
+        radius = new float[lanes];
+        ia = new int[lanes];
+        ib = new int[lanes];
+    }
+
+    /** Whether passes of this many blocks (or MAX_BLOCKS, the most a pass takes) fit without a larger scratch. */
+    boolean fits(int blocks) {
+        return blocksPerPass >= Math.min(blocks, MAX_BLOCKS);
+    }
 
     /** Transforms the whole blocks of 16 uniforms in data[off, off + 16 blocks). */
     void transform(float[] data, int off, int blocks) {
-        for (int b0 = 0; b0 < blocks; b0 += BLOCKS) {
-            int nb = Math.min(BLOCKS, blocks - b0);
+        for (int b0 = 0; b0 < blocks; b0 += blocksPerPass) {
+            int nb = Math.min(blocksPerPass, blocks - b0);
             int base = off + 16 * b0;
             for (int q = 0; q < nb; q++) {
                 System.arraycopy(data, base + 16 * q, u1, 8 * q, 8);

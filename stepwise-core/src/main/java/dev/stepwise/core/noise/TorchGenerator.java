@@ -24,7 +24,7 @@ public final class TorchGenerator implements RandnGenerator {
     private int index;
     private boolean haveCachedNormal;
     private double cachedNormal;
-    /** Scratch for the vectorised path, made on its first use. */
+    /** Scratch for the vectorised path, made on first use as large as the call needs (up to its most). */
     private TorchBoxMuller boxMuller;
 
     public TorchGenerator(long seed) {
@@ -136,8 +136,8 @@ public final class TorchGenerator implements RandnGenerator {
             }
             return;
         }
-        if (boxMuller == null) {
-            boxMuller = new TorchBoxMuller();
+        if (boxMuller == null || !boxMuller.fits(n / 16)) {
+            boxMuller = new TorchBoxMuller(n / 16);
         }
         fillUniforms(out, 0, n);
         boxMuller.transform(out, 0, n / 16);
