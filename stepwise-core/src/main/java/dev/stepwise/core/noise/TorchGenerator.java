@@ -7,7 +7,8 @@ package dev.stepwise.core.noise;
  * noise here as there. Bit for bit against torch 1.13 on x86 with AVX2 (TorchGeneratorTest, fixtures made by
  * tools/fixtures/make_torch_noise.py) for every size: uniforms, arrays of fewer than 16 values, and larger
  * arrays through torch's AVX2 kernel ({@link TorchBoxMuller}). torch's scalar kernel (ATEN_CPU_CAPABILITY=default,
- * or CPUs without AVX2) uses glibc's logf/cosf/sinf instead and differs from it by up to 1.6e-6.
+ * CPUs without AVX2, and torch's AVX512 kernels, which its source gives the scalar path) uses glibc's
+ * logf/cosf/sinf instead and differs from it by up to 1.6e-6.
  *
  * <p>The engine is MT19937 (Matsumoto and Nishimura 1998) seeded with the low 32 bits of the seed (torch
  * truncates; seeds above 2^63 are the same 64-bit pattern as a negative long). Float uniforms take the
