@@ -13,8 +13,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What one step's fresh noise costs on the benchmark latent: torch-compatible randn (Mersenne Twister and
- * Box-Muller) of 4 x 128 x 128 values. Ancestral and SDE samplers pay this once per step.
+ * What one step's fresh noise costs on the benchmark latent: torch's CPU randn (Mersenne Twister and torch's
+ * AVX2 Box-Muller, bit for bit) of 4 x 128 x 128 values. Ancestral and SDE samplers pay this once per step.
+ * tools/bench/noise_vs_torch.sh runs this next to torch's own time for the same draw.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

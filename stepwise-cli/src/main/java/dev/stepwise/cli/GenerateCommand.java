@@ -6,6 +6,7 @@ import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
+import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
@@ -98,6 +99,12 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
+    @Option(names = "--rng", paramLabel = "cpu|nv", defaultValue = "cpu",
+            description = "The seed's generator: cpu (torch's CPU generator, as ComfyUI) or nv (A1111's NV Philox "
+                    + "generator; step noise continues it, as A1111's does). 'stepwise noise' writes the starting "
+                    + "noise alone. Default: ${DEFAULT-VALUE}.")
+    String rng;
+
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
             description = "Images to generate in one batch (1..1024, --limit batch=N raises it); more than 1 writes a "
                     + "labelled grid. Default: ${DEFAULT-VALUE}.")
@@ -160,7 +167,7 @@ final class GenerateCommand implements Callable<Integer> {
             Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
             result = Stepwise.sample(sampling.request(m, plan.sampler(), samplerParameters, plan.scheduler(),
                             schedulerParameters)
-                    .cfg(cfg).seed(seed).batch(batch)
+                    .cfg(cfg).seed(seed).rng(RandnSource.parse(rng)).batch(batch)
                     .prompt(plan.positive()).negative(plan.negative())
                     .listener(progress).build());
         }
@@ -172,6 +179,9 @@ final class GenerateCommand implements Callable<Integer> {
             // "Schedule type: file:vrg.json" alone does not say which list the file held when the image was made.
             info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
                     .collect(Collectors.joining(", ")));
+        }
+        if (RandnSource.parse(rng) == RandnSource.NV) {
+            info = info.with("RNG", "NV"); // A1111 names a non-default noise source so in its infotext
         }
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (batch == 1) {
@@ -230,6 +240,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Checked check() {
+        RandnSource.parse(rng);
         Limits limits = LimitFlag.parse(limit, "steps", "batch", "threads");
         SamplingOptions.checkSteps(sampling.steps, limits);
         SamplingOptions.checkCfg(cfg);

@@ -21,13 +21,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
-        subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, ErrorCurveCommand.class,
-                OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class,
-                TokensCommand.class, HelpCommand.class},
+        subcommands = {SampleCommand.class, GenerateCommand.class, NoiseCommand.class, CompareCommand.class,
+                ErrorCurveCommand.class, OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class,
+                MeasureCommand.class, TokensCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
                 "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png",
+                "  stepwise noise --rng cpu --seed 42 --shape 1,4,64,64 --out noise.npy",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise error-curve --model fashion-eps -o curve.json",
                 "  stepwise list samplers",
@@ -44,7 +45,8 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, optimize-schedule, tune, bench, list, measure, tokens or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, noise, compare, error-curve, "
+                + "optimize-schedule, tune, bench, list, measure, tokens or help");
     }
 
     public static void main(String[] args) {

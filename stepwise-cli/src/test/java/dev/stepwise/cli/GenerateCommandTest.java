@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,24 @@ class GenerateCommandTest {
             a.addAll(List.of("--model", "tiny-eps"));
         }
         return Cli.run(a.toArray(String[]::new));
+    }
+
+    /** --rng nv: A1111's NV noise source, named in the infotext as A1111 names it ("RNG: NV"). */
+    @Test
+    void nvRngChangesTheImageAndIsNamedInTheInfotext() throws IOException {
+        Path cpu = dir.resolve("cpu.png"), nv = dir.resolve("nv.png");
+        assertEquals(0, generate(cpu, "--prompt", "sneaker", "--seed", "42", "--steps", "4", "--scale", "1").code());
+        Cli.Result r = generate(nv, "--prompt", "sneaker", "--seed", "42", "--steps", "4", "--scale", "1", "--rng", "nv");
+        assertEquals(0, r.code(), r.err());
+        String cpuText = textChunks(Files.readAllBytes(cpu)).get("parameters");
+        assertFalse(cpuText.contains("RNG"), cpuText);
+        assertEquals(cpuText + ", RNG: NV", textChunks(Files.readAllBytes(nv)).get("parameters"));
+        assertFalse(Arrays.equals(Files.readAllBytes(cpu), Files.readAllBytes(nv)));
+        Cli.Result bad = generate(dir.resolve("bad.png"), "--prompt", "sneaker", "--rng", "gpu");
+        assertEquals(2, bad.code());
+        assertEquals(1, bad.errLines(), bad.err());
+        assertTrue(bad.err().contains("rng 'gpu' is not known; use cpu"), bad.err());
+        assertFalse(Files.exists(dir.resolve("bad.png")));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.stepwise.core;
 import dev.stepwise.core.guidance.Conditions;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
+import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.sampling.StepListener;
 import dev.stepwise.core.schedule.Scheduler;
 import dev.stepwise.core.tensor.Tensor;
@@ -17,12 +18,13 @@ import java.util.Objects;
  * cfg 1 / seed 0 / batch 1.
  *
  * @param schedulerObject a scheduler given as an object instead of the registry name {@code scheduler}, or null
+ * @param rng             the generator that turns the seed into noise; null means {@link RandnSource#CPU}
  */
 public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
                             String scheduler, Map<String, Object> schedulerParameters, Scheduler schedulerObject,
                             double[] sigmas, int steps, double denoise, double cfg, boolean batchCondUncond,
                             Conditions conditions, long seed, int batch, Tensor initialNoise,
-                            NoiseKind noise, StepListener listener) {
+                            NoiseKind noise, RandnSource rng, StepListener listener) {
 
     /** Where ancestral and SDE samplers get their per-step noise. */
     public enum NoiseKind {
@@ -69,6 +71,7 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         private int batch = 1;
         private Tensor initialNoise;
         private NoiseKind noise = NoiseKind.DEFAULT;
+        private RandnSource rng = RandnSource.CPU;
         private StepListener listener = StepListener.NONE;
 
         private Builder(Model model) {
@@ -179,6 +182,12 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
             return this;
         }
 
+        /** The seed's generator: torch's CPU one (the default, ComfyUI's) or A1111's NV Philox one. */
+        public Builder rng(RandnSource source) {
+            rng = source;
+            return this;
+        }
+
         public Builder listener(StepListener l) {
             listener = l;
             return this;
@@ -187,8 +196,13 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         public SampleRequest build() {
             Conditions c = conditions != null ? conditions : Conditions.of(positive, negative, batch);
             return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, schedulerObject,
-                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, listener);
+                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, rng, listener);
         }
+    }
+
+    /** The seed's generator, never null. */
+    public RandnSource rngOrCpu() {
+        return rng == null ? RandnSource.CPU : rng;
     }
 
     /** The step listener, never null. */

@@ -5,6 +5,8 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.noise.BrownianTreeNoise;
 import dev.stepwise.core.noise.NoiseSampler;
+import dev.stepwise.core.noise.RandnGenerator;
+import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.noise.TorchGenerator;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.Sampler;
@@ -32,7 +34,9 @@ import java.util.Arrays;
  * ComfyUI's KSampler does); ancestral samplers then draw each step's noise as successive
  * {@code torch.randn} calls of a second generator seeded with seed + 1 (ComfyUI's
  * {@code default_noise_sampler} on the CPU), and k-diffusion's SDE samplers (or any sampler on request)
- * from a Brownian tree seeded with the seed.
+ * from a Brownian tree seeded with the seed. With {@link SampleRequest.Builder#rng rng(NV)} the starting noise is
+ * A1111's NV Philox generator's first call instead, and sequential step noise its following calls (A1111's
+ * ImageRNG.next); the Brownian tree is the same for both.
  */
 public final class Stepwise {
     /** The most values a run's state may have: the largest Java array (the JDK reserves a few header words). */
@@ -49,6 +53,17 @@ public final class Stepwise {
             }
         }
         return -1;
+    }
+
+    /**
+     * Fills out with the starting noise of a run with this seed and generator source (before it is scaled to the
+     * first sigma): the first {@code randn} call of the seed's generator, over the whole [batch, sample shape] array.
+     * Returns the generator, positioned after that call.
+     */
+    public static RandnGenerator startingNoise(RandnSource rng, long seed, float[] out) {
+        RandnGenerator generator = rng.generator(seed);
+        generator.randn(out);
+        return generator;
     }
 
     /**
@@ -76,9 +91,11 @@ public final class Stepwise {
                     + size + " values, more than one array holds (" + MAX_VALUES + "); use a smaller batch");
         }
         int[] shape = Tensor.batchShape(r.batch(), model.sampleShape());
-        TorchGenerator generator = new TorchGenerator(r.seed());
+        RandnSource rng = r.rngOrCpu();
+        RandnGenerator generator;
         float[] noise = new float[(int) size];
         if (r.initialNoise() != null) {
+            generator = rng.generator(r.seed());
             if (!Arrays.equals(r.initialNoise().shape(), shape)) {
                 throw new IllegalArgumentException("initial noise has shape " + Arrays.toString(r.initialNoise().shape())
                         + " but the run needs " + Arrays.toString(shape));
@@ -90,13 +107,13 @@ public final class Stepwise {
             }
             System.arraycopy(r.initialNoise().data(), 0, noise, 0, noise.length);
         } else {
-            generator.randn(noise);
+            generator = startingNoise(rng, r.seed(), noise);
         }
         float[] x = new float[noise.length];
         // ComfyUI's KSampler: a run that starts at the model's sigma_max scales the noise by sqrt(1 + sigma^2).
         ms.noiseScaling(sigmas[0], noise, null, ms.isMaxDenoise(sigmas[0]), x);
 
-        NoiseSampler stepNoise = stepNoise(r, info, sigmas, new TorchGenerator(r.seed() + 1), noise.length);
+        NoiseSampler stepNoise = stepNoise(r, info, sigmas, rng.stepGenerator(r.seed(), generator), noise.length);
         SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
         long start = System.nanoTime();
         sampler.sample(ctx, x, sigmas);
@@ -111,7 +128,7 @@ public final class Stepwise {
      * {@link SamplerInfo#brownianNoise()}) a Brownian tree over [smallest positive sigma, largest sigma] of
      * the run seeded with the request seed, as k-diffusion's SDE samplers build theirs.
      */
-    static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, TorchGenerator generator, int size) {
+    static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, RandnGenerator generator, int size) {
         SampleRequest.NoiseKind kind = r.noise() == null ? SampleRequest.NoiseKind.DEFAULT : r.noise();
         boolean brownian = kind == SampleRequest.NoiseKind.BROWNIAN
                 || (kind == SampleRequest.NoiseKind.DEFAULT && info.brownianNoise());

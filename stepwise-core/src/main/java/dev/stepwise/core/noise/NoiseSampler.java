@@ -12,7 +12,7 @@ public interface NoiseSampler {
     void sample(double sigma, double sigmaNext, float[] out);
 
     /** Noise drawn in sequence from a generator, ignoring the sigmas. */
-    static NoiseSampler sequential(TorchGenerator generator) {
+    static NoiseSampler sequential(RandnGenerator generator) {
         return (sigma, sigmaNext, out) -> generator.randn(out);
     }
 }

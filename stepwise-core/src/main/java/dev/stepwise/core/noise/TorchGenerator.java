@@ -4,9 +4,11 @@ package dev.stepwise.core.noise;
  * A Gaussian generator that reproduces PyTorch's CPU generator: {@code torch.manual_seed(seed)} followed
  * by {@code torch.randn(n)} (float32) gives the same numbers as {@link #randn(float[])} on an array of the
  * same size. That is also what ComfyUI uses for a seed's initial noise, so a seed means the same starting
- * noise here as there. Checked against torch 1.13 (TorchGeneratorTest): uniforms and arrays of fewer than
- * 16 values bit for bit; larger arrays within 3 ulps of torch's scalar kernel and 2e-6 of its AVX2 kernel,
- * which themselves differ by up to 1.6e-6 (float log/sin/cos).
+ * noise here as there. Bit for bit against torch 1.13 on x86 with AVX2 (TorchGeneratorTest, fixtures made by
+ * tools/fixtures/make_torch_noise.py) for every size: uniforms, arrays of fewer than 16 values, and larger
+ * arrays through torch's AVX2 kernel ({@link TorchBoxMuller}). torch's scalar kernel (ATEN_CPU_CAPABILITY=default,
+ * CPUs without AVX2, and torch's AVX512 kernels, which its source gives the scalar path) uses glibc's
+ * logf/cosf/sinf instead and differs from it by up to 1.6e-6.
  *
  * <p>The engine is MT19937 (Matsumoto and Nishimura 1998) seeded with the low 32 bits of the seed (torch
  * truncates; seeds above 2^63 are the same 64-bit pattern as a negative long). Float uniforms take the
@@ -16,13 +18,15 @@ package dev.stepwise.core.noise;
  * uniforms; smaller arrays take one double Box-Muller pair per two values, the sine half cached for the
  * next call of either size (the vectorised path neither uses nor clears the cache).
  */
-public final class TorchGenerator {
+public final class TorchGenerator implements RandnGenerator {
     private static final int N = 624;
     private static final int M = 397;
     private final int[] mt = new int[N];
     private int index;
     private boolean haveCachedNormal;
     private double cachedNormal;
+    /** Scratch for the vectorised path, made on first use as large as the call needs (up to its most). */
+    private TorchBoxMuller boxMuller;
 
     public TorchGenerator(long seed) {
         mt[0] = (int) seed;
@@ -124,6 +128,7 @@ public final class TorchGenerator {
     }
 
     /** Fills out with standard normals exactly as {@code torch.randn} fills a float tensor of that size. */
+    @Override
     public void randn(float[] out) {
         int n = out.length;
         if (n < 16) {
@@ -132,32 +137,15 @@ public final class TorchGenerator {
             }
             return;
         }
-        fillUniforms(out, 0, n);
-        for (int i = 0; i + 16 <= n; i += 16) {
-            boxMuller16(out, i);
+        if (boxMuller == null || !boxMuller.fits(n / 16)) {
+            boxMuller = new TorchBoxMuller(n / 16);
         }
+        fillUniforms(out, 0, n);
+        boxMuller.transform(out, 0, n / 16);
         if (n % 16 != 0) {
             int start = n - 16;
             fillUniforms(out, start, n);
-            boxMuller16(out, start);
-        }
-    }
-
-    /**
-     * torch's scalar {@code normal_fill_16} in its own precision: everything is float (u1, u2, radius =
-     * sqrt(-2 log u1), theta = 2 pi u2 formed in double and rounded to float, cos and sin of the float
-     * theta, their products). Java's double log/sqrt/cos/sin rounded to float stand in for glibc's
-     * (nearly always correctly rounded) float functions. torch's AVX2 kernel (Sleef, theta = 2 pi as a
-     * float times u2) differs from this by up to ~2e-6.
-     */
-    private static void boxMuller16(float[] data, int off) {
-        for (int j = 0; j < 8; j++) {
-            float u1 = 1 - data[off + j];
-            float u2 = data[off + j + 8];
-            float radius = (float) Math.sqrt(-2f * (float) Math.log(u1));
-            float theta = (float) (2.0 * Math.PI * u2);
-            data[off + j] = radius * (float) Math.cos(theta);
-            data[off + j + 8] = radius * (float) Math.sin(theta);
+            boxMuller.transform(out, start, 1);
         }
     }
 }
