@@ -22,13 +22,14 @@ import picocli.CommandLine.Spec;
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, GenerateCommand.class, CompareCommand.class, ErrorCurveCommand.class,
-                OptimizeScheduleCommand.class, BenchCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
+                OptimizeScheduleCommand.class, BenchCommand.class, ServeCommand.class, ListCommand.class, MeasureCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
                 "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise error-curve --model fashion-eps -o curve.json",
+                "  stepwise serve --port 7860",
                 "  stepwise list samplers",
                 "  stepwise measure samplers --out docs/samplers.md"})
 public final class Main implements Runnable {
@@ -42,7 +43,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, bench, list, measure or help");
+        throw new ParameterException(spec.commandLine(), "give a command: sample, generate, compare, error-curve, optimize-schedule, bench, serve, list, measure or help");
     }
 
     public static void main(String[] args) {
