@@ -17,10 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code stepwise serve}: the HTTP server (native API, A1111 subset) until the process is stopped. */
+/** {@code stepwise serve}: the HTTP server (native API, A1111 and ComfyUI subsets) until the process is stopped. */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         description = "Serve the generate pipeline over HTTP: the native API (/api/..., described at /openapi.json) and"
-                + " the AUTOMATIC1111 subset (/sdapi/v1/txt2img and friends), every job through one queue kept in the"
+                + " the AUTOMATIC1111 subset (/sdapi/v1/txt2img and friends), the ComfyUI subset (/prompt, /history, /view,"
+                + " /ws), every job through one queue kept in the"
                 + " data folder.",
         footer = {"", "Listens on 127.0.0.1 unless --listen names another address, which needs --api-auth.",
                 "Exit codes: 0 stopped, 1 cannot listen or open the data folder, 2 bad input.", "",

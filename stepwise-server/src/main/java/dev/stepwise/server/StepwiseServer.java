@@ -20,7 +20,8 @@ import java.security.MessageDigest;
 /**
  * {@code stepwise serve}: the HTTP server. Routes are thin: each reads its request, turns it into the library's
  * settings ({@link GenerateSpec}), goes through the one {@link JobQueue}, and writes the result in its API's shape
- * (the native API here, A1111's in {@link A1111Api}). Every error is JSON naming the field; none carries a stack trace.
+ * (the native API here, A1111's in {@link A1111Api}, ComfyUI's in {@link ComfyApi}). Every error is JSON naming the
+ * field (ComfyUI's /prompt: its node_errors shape); none carries a stack trace.
  */
 public final class StepwiseServer implements AutoCloseable {
     static {
@@ -110,6 +111,7 @@ public final class StepwiseServer implements AutoCloseable {
         });
         NativeApi.routes(this, c);
         A1111Api.routes(this, c);
+        ComfyApi.routes(this, c);
         c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
     }
 
