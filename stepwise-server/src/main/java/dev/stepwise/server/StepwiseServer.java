@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
 import io.javalin.security.BasicAuthCredentials;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
@@ -109,6 +110,13 @@ public final class StepwiseServer implements AutoCloseable {
                 error(ctx, 405, null, "method " + ctx.method().name() + " is not allowed on " + ctx.path());
             }
         });
+        // The page: static files, no build step (web/index.html, app.js, style.css).
+        c.staticFiles.add(files -> {
+            files.hostedPath = "/ui";
+            files.directory = "/dev/stepwise/server/web";
+            files.location = Location.CLASSPATH;
+        });
+        c.routes.get("/", ctx -> ctx.redirect("/ui/index.html"));
         NativeApi.routes(this, c);
         A1111Api.routes(this, c);
         ComfyApi.routes(this, c);
