@@ -2,22 +2,20 @@ package dev.stepwise.cli;
 
 import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.SampleResult;
-import dev.stepwise.core.Stepwise;
-import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.harness.Generation;
 import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ScheduleNames;
+import dev.stepwise.harness.SettingException;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
-import dev.stepwise.onnx.Prompts;
 import dev.stepwise.onnx.image.Filter;
 import dev.stepwise.onnx.image.GridWriter;
 import dev.stepwise.onnx.image.Infotext;
@@ -27,13 +25,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -157,48 +153,33 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException((width != null ? "--width" : "--height") + " applies to Stable Diffusion folders;"
                     + " --model '" + model + "' makes images of its own fixed size (use --scale to enlarge them)");
         }
-        Plan plan = prepare(checked, dir);
-        SampleResult result;
+        Plan plan = prepare(checked);
+        Generation.Output output;
         TimedNetwork network;
-        try (ImageModel image = ImageModel.load(plan.dir(), plan.options());
+        try (ImageModel image = ImageModel.load(plan.run().dir(), plan.options());
              Progress progress = Progress.create(!noProgress, batch == 1 ? "1 image" : batch + " images")) {
             network = new TimedNetwork(image.network());
             ModelConfig c = image.config();
             Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
-            result = Stepwise.sample(sampling.request(m, plan.sampler(), samplerParameters, plan.scheduler(),
-                            schedulerParameters)
-                    .cfg(cfg).seed(seed).rng(RandnSource.parse(rng)).batch(batch)
-                    .prompt(plan.positive()).negative(plan.negative())
-                    .listener(progress).build());
+            output = Generation.run(plan.run(), m, progress);
         }
+        SampleResult result = output.result();
         Tensor images = result.samples();
-        int[] shape = plan.config().sampleShape();
-        Infotext info = new Infotext(prompt, negative, sampling.steps, plan.sampler().name(), plan.scheduler().name(), cfg, seed,
-                shape[2], shape[1], plan.config().name());
-        if (plan.scheduler().isFile()) {
-            // "Schedule type: file:vrg.json" alone does not say which list the file held when the image was made.
-            info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
-                    .collect(Collectors.joining(", ")));
-        }
-        if (RandnSource.parse(rng) == RandnSource.NV) {
-            info = info.with("RNG", "NV"); // A1111 names a non-default noise source so in its infotext
-        }
+        int[] shape = plan.run().config().sampleShape();
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (batch == 1) {
-            files.put(out, PngWriter.encode(PngWriter.image(images, 0, scale, plan.filter()), info.format()));
+            files.put(out, output.png(0, scale, plan.filter()));
         } else {
-            Infotext batchInfo = info.with("Batch size", Integer.toString(batch));
             List<String> labels = new ArrayList<>();
             for (int i = 1; i <= batch; i++) {
                 labels.add("#" + i);
             }
             files.put(out, PngWriter.encode(GridWriter.render(images, labels, columns, scale, plan.filter()),
-                    batchInfo.format()));
+                    output.batchInfotext().format()));
             if (each) {
                 for (int i = 0; i < batch; i++) {
-                    // A1111's "Batch pos" counts from 0; the file names count from 1, as the grid's labels do.
-                    files.put(eachPath(out, i + 1), PngWriter.encode(PngWriter.image(images, i, scale, plan.filter()),
-                            batchInfo.with("Batch pos", Integer.toString(i)).format()));
+                    // The file names count from 1, as the grid's labels do.
+                    files.put(eachPath(out, i + 1), output.png(i, scale, plan.filter()));
                 }
             }
         }
@@ -207,10 +188,11 @@ final class GenerateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IOException("cannot write " + out + ": " + e, e);
         }
+        SamplerInfo sampler = plan.run().sampler();
         double ms = result.elapsed().toNanos() / 1e6;
         stdout.printf(Locale.ROOT, "%s/%s, %d steps, cfg %s, %d image%s %dx%d: NFE %d (cond passes %d, uncond passes %d,"
                         + " network calls %d, network rows %d) in %.1f ms (%.0f%% in the network) -> %s%n",
-                plan.sampler().name(), plan.scheduler().name(), result.steps(), plain(cfg), batch,
+                sampler.name(), plan.run().settings().scheduler().name(), result.steps(), plain(cfg), batch,
                 batch == 1 ? "" : "s", shape[2], shape[1], result.calls().nfe(), result.calls().condPasses(),
                 result.calls().uncondPasses(), network.calls(), network.rows(), ms,
                 ms > 0 ? 100 * network.nanos() / 1e6 / ms : 0, out + (each && batch > 1 ? " (+" + batch + " images)" : ""));
@@ -235,18 +217,18 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Everything checked and read, before the network is loaded. */
-    record Plan(Path dir, ModelConfig config, SamplerInfo sampler, ScheduleNames.Entry scheduler, Conditioning positive,
-                Conditioning negative, Filter filter, OnnxOptions options) {
+    record Plan(Generation.Prepared run, Filter filter, OnnxOptions options) {
     }
 
     private Checked check() {
         RandnSource.parse(rng);
         Limits limits = LimitFlag.parse(limit, "steps", "batch", "threads");
-        SamplingOptions.checkSteps(sampling.steps, limits);
-        SamplingOptions.checkCfg(cfg);
-        if (batch < 1 || batch > limits.imageBatch()) {
-            throw new UsageException("--batch " + batch + " is not allowed; batch must be in 1.." + limits.imageBatch()
-                    + (batch > limits.imageBatch() ? " (" + limits.raise("batch", batch) + ")" : ""));
+        try {
+            Generation.checkSteps(sampling.steps, limits);
+            Generation.checkCfg(cfg);
+            Generation.checkBatch(batch, limits);
+        } catch (SettingException e) {
+            throw new UsageException(e.againstOption("--"));
         }
         if (scale < 1 || scale > 64) {
             throw new UsageException("--scale " + scale + " is not allowed; scale must be an integer in 1..64");
@@ -264,36 +246,23 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--filter: " + e.getMessage());
         }
         OnnxOptions options = onnx.options(1, limits);
+        ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
+        checkOutput();
         SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
-        ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
-        SamplingOptions.checkSteps(sampling.steps, limits);   // a schedule file's own step count, without --steps
-        checkOutput();
         return new Checked(info, sched, f, options, limits);
     }
 
-    private Plan prepare(Checked checked, Path dir) {
-        SamplerInfo info = checked.sampler();
-        ScheduleNames.Entry sched = checked.scheduler();
-        ModelConfig config = ModelConfig.read(dir);
-        int[] shape = config.sampleShape();
-        if (shape[0] != 1) {
-            throw new UsageException("--model '" + model + "' makes " + shape[0] + "-channel images; generate writes"
-                    + " single-channel (grayscale) models only");
-        }
-        sched.checkFits(config.name(), config.sampling());
-        // The sigma list on this model (a 1-step schedule file cannot be resampled), before the network is loaded.
-        Sigmas.forRun(sched.create(schedulerParameters), config.sampling(), sampling.steps, 1.0, info.discardPenultimate());
-        Conditioning positive = parse("--prompt", prompt, config);
-        Conditioning neg = negative.isBlank() ? Conditioning.NONE : parse("--negative", negative, config);
-        return new Plan(dir, config, info, sched, positive, neg, checked.filter(), checked.options());
-    }
-
-    private static Conditioning parse(String option, String text, ModelConfig config) {
+    /** The built-in kind of model: the settings checked against its folder by the library, as the server does. */
+    private Plan prepare(Checked checked) {
+        Generation.Settings settings = new Generation.Settings(model, prompt, negative, sampling.sampler, samplerParameters,
+                checked.scheduler(), schedulerParameters, sampling.steps, cfg, seed, batch, RandnSource.parse(rng));
         try {
-            return Prompts.parse(text, config.classes(), config.synonyms());
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(option + ": " + e.getMessage());
+            // A schedule file's own step count, without --steps, is checked here too.
+            return new Plan(Generation.prepare(settings, ModelFolders.home(), checked.limits()), checked.filter(),
+                    checked.options());
+        } catch (SettingException e) {
+            throw new UsageException(e.againstOption("--"));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.SchedulerInfo;
 import dev.stepwise.core.schedule.Schedulers;
+import dev.stepwise.harness.Catalogue;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ final class ListCommand implements Runnable {
         if (what == What.samplers) {
             rows.add(new String[] {"NAME", "ORDER", "CALLS/STEP", "KIND", "PARAMETERS (default range)", "REFERENCE"});
             for (SamplerInfo s : Samplers.all()) {
-                rows.add(new String[] {s.name(), Integer.toString(s.order()), calls(s), kind(s),
+                rows.add(new String[] {s.name(), Integer.toString(s.order()), Catalogue.calls(s), Catalogue.kind(s),
                         parameters(s.parameters()), s.reference()});
             }
         } else {
@@ -48,29 +49,6 @@ final class ListCommand implements Runnable {
         }
         table(out, rows);
         out.flush();
-    }
-
-    /**
-     * Model calls per step: "2 (1 last)" when the final step onto sigma = 0 is a single Euler call; "adaptive" for
-     * samplers that choose their own steps; for samplers with their own exact rule, the count for a 10-step run.
-     */
-    static String calls(SamplerInfo s) {
-        if (s.adaptive()) {
-            return "adaptive";
-        }
-        if (s.nfeRule() != null) {
-            double[] tenSteps = new double[11];
-            for (int i = 0; i < 10; i++) {
-                tenSteps[i] = 10 - i;
-            }
-            return "varies (" + s.expectedNfe(tenSteps) + " in 10 steps)";
-        }
-        return s.callsPerStep() + (s.finalStepSingleCall() && s.callsPerStep() > 1 ? " (1 last)" : "");
-    }
-
-    /** "stochastic" (fresh noise every run) or "converging" (a deterministic solver), "+ CFG++" for CFG++ samplers. */
-    static String kind(SamplerInfo s) {
-        return (s.stochastic() ? "stochastic" : "converging") + (s.cfgPp() ? " + CFG++" : "");
     }
 
     static String parameters(List<Parameter> ps) {

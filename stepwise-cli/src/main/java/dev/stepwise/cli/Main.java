@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "stepwise", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Diffusion sampling on the JVM: ComfyUI's samplers and schedulers, run on exact models.",
         subcommands = {SampleCommand.class, GenerateCommand.class, NoiseCommand.class, CompareCommand.class,
-                ErrorCurveCommand.class, OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ListCommand.class,
-                MeasureCommand.class, TokensCommand.class, HelpCommand.class},
+                ErrorCurveCommand.class, OptimizeScheduleCommand.class, TuneCommand.class, BenchCommand.class, ServeCommand.class,
+                ListCommand.class, MeasureCommand.class, TokensCommand.class, HelpCommand.class},
         footer = {"", "Examples:",
                 "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 --seed 42 --batch 8 \\",
                 "      --out samples.npy",
@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
                 "  stepwise noise --rng cpu --seed 42 --shape 1,4,64,64 --out noise.npy",
                 "  stepwise compare examples/compare/quick.yaml --out reports/quick",
                 "  stepwise error-curve --model fashion-eps -o curve.json",
+                "  stepwise serve --port 7860",
                 "  stepwise list samplers",
                 "  stepwise measure samplers --out docs/samplers.md",
                 "  stepwise tokens --model sd15-onnx \"a (photo:1.2) of a cat\""})
@@ -46,7 +47,7 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "give a command: sample, generate, noise, compare, error-curve, "
-                + "optimize-schedule, tune, bench, list, measure, tokens or help");
+                + "optimize-schedule, tune, bench, serve, list, measure, tokens or help");
     }
 
     public static void main(String[] args) {

@@ -7,6 +7,7 @@ import dev.stepwise.core.measure.SamplerBenchmark.ErrorAtNfe;
 import dev.stepwise.core.measure.SamplerBenchmark.Row;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.harness.Catalogue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -236,7 +237,7 @@ final class MeasureCommand implements Callable<Integer> {
             cells.add(Integer.toString(r.info().order()));
             cells.add(Double.isNaN(r.order()) ? "—" : String.format(Locale.ROOT, "%.2f", r.order()));
             cells.add(nfePerStep(r.info()));
-            cells.add(ListCommand.kind(r.info()));
+            cells.add(Catalogue.kind(r.info()));
             for (int i = 0; i < SamplerBenchmark.BUDGETS.length; i++) {
                 cells.add(i < r.errors().size() ? errorCell(r.errors().get(i)) : "—");
             }
@@ -248,7 +249,7 @@ final class MeasureCommand implements Callable<Integer> {
 
     /** As {@code stepwise list samplers} gives it. */
     static String nfePerStep(SamplerInfo s) {
-        return ListCommand.calls(s);
+        return Catalogue.calls(s);
     }
 
     private static String errorCell(ErrorAtNfe e) {
@@ -313,7 +314,7 @@ final class MeasureCommand implements Callable<Integer> {
             cells.add(r.orderParameters().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(";")));
             cells.add(nfePerStep(r.info()));
-            cells.add(ListCommand.kind(r.info()));
+            cells.add(Catalogue.kind(r.info()));
             cells.add(r.metric() == SamplerBenchmark.Metric.ODE_RMS ? "ode_rms" : "sliced_w1");
             for (int i = 0; i < SamplerBenchmark.BUDGETS.length; i++) {
                 ErrorAtNfe e = i < r.errors().size() ? r.errors().get(i) : null;

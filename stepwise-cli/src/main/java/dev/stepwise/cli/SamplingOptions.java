@@ -1,11 +1,12 @@
 package dev.stepwise.cli;
 
 import dev.stepwise.core.SampleRequest;
-import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.sampling.SamplerInfo;
+import dev.stepwise.harness.Generation;
 import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ScheduleNames;
+import dev.stepwise.harness.SettingException;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,20 +47,23 @@ final class SamplingOptions {
     }
 
     static void checkSteps(int steps) {
-        if (steps < 1) {
-            throw new UsageException("--steps " + steps + " is not allowed; steps must be at least 1");
-        }
+        checkSteps(steps, Limits.DEFAULT.with("steps", Integer.MAX_VALUE));
     }
 
     /** Checks --steps against the steps limit too (a billion steps is a sigma list that exhausts memory). */
     static void checkSteps(int steps, Limits limits) {
-        checkSteps(steps);
-        LimitFlag.check("--steps", steps, limits.steps(), "steps", "steps", limits);
+        try {
+            Generation.checkSteps(steps, limits);
+        } catch (SettingException e) {
+            throw new UsageException(e.againstOption("--"));
+        }
     }
 
     static void checkCfg(double cfg) {
-        if (!(cfg >= 0 && cfg <= ClassifierFreeGuidance.MAX_SCALE)) {
-            throw new UsageException("--cfg " + cfg + " is not allowed; cfg must be in " + ClassifierFreeGuidance.RANGE);
+        try {
+            Generation.checkCfg(cfg);
+        } catch (SettingException e) {
+            throw new UsageException(e.againstOption("--"));
         }
     }
 

@@ -3,9 +3,13 @@ package dev.stepwise.onnx.image;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The generation parameters in AUTOMATIC1111's "infotext" layout, as stored in a PNG's
@@ -72,6 +76,67 @@ public record Infotext(String prompt, String negativePrompt, int steps, String s
     public String toString() {
         return format();
     }
+
+    /** One "key: value" pair of an infotext's last line; a value may be a JSON string holding ',' or ':'. */
+    private static final Pattern PARAM = Pattern.compile("\\s*(\\w[\\w \\-/]+):\\s*(\"(?:\\\\.|[^\\\\\"])+\"|[^,]*)(?:,|$)");
+
+    /**
+     * Reads an infotext back into its fields, as A1111's {@code parse_generation_parameters} does: "Prompt",
+     * "Negative prompt" (when there is one), then every "key: value" of the last line in order, JSON-quoted values
+     * unquoted; "Size" is also given as "Size-1" (width) and "Size-2" (height). A last line with fewer than three pairs
+     * is taken as part of the prompt, as A1111 does.
+     */
+    public static Map<String, String> parse(String text) {
+        List<String> lines = new ArrayList<>(List.of(text.strip().split("\n", -1)));
+        Map<String, String> params = new LinkedHashMap<>();
+        String last = lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+        Matcher m = PARAM.matcher(last);
+        List<String[]> pairs = new ArrayList<>();
+        while (m.find()) {
+            if (m.group(1) != null && !m.group(0).isBlank()) {
+                pairs.add(new String[] {m.group(1).strip(), m.group(2).strip()});
+            }
+        }
+        if (pairs.size() >= 3) {
+            lines.remove(lines.size() - 1);
+        } else {
+            pairs.clear();
+        }
+        StringBuilder prompt = new StringBuilder(), negative = new StringBuilder();
+        boolean inNegative = false;
+        for (String line : lines) {
+            String l = line.strip();
+            if (l.startsWith("Negative prompt:")) {
+                inNegative = true;
+                l = l.substring("Negative prompt:".length()).strip();
+            }
+            StringBuilder b = inNegative ? negative : prompt;
+            b.append(b.isEmpty() ? "" : "\n").append(l);
+        }
+        params.put("Prompt", prompt.toString());
+        if (inNegative) {
+            params.put("Negative prompt", negative.toString());
+        }
+        for (String[] kv : pairs) {
+            String v = kv[1];
+            if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
+                try {
+                    v = JSON.readValue(v, String.class);
+                } catch (JsonProcessingException e) {
+                    // not valid JSON after all: keep the text as written
+                }
+            }
+            params.put(kv[0], v);
+            Matcher size = SIZE.matcher(v);
+            if (kv[0].equals("Size") && size.matches()) {
+                params.put("Size-1", size.group(1));
+                params.put("Size-2", size.group(2));
+            }
+        }
+        return params;
+    }
+
+    private static final Pattern SIZE = Pattern.compile("^(\\d+)x(\\d+)$");
 
     /** A1111's {@code quote}: plain unless the value holds ',', ':' or a line break, then a JSON string. */
     static String quote(String v) {

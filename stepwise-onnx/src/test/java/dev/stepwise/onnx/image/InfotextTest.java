@@ -42,4 +42,43 @@ class InfotextTest {
         assertEquals("-2", Infotext.number(-2));
         assertEquals("1.0E-300", Infotext.number(1e-300), "not 300 digits");
     }
+
+    @Test
+    void parsesAnA1111InfotextIntoItsFields() {
+        // The layout A1111 writes (modules/processing.py create_infotext), with a quoted value holding ', ' and ':'.
+        String text = "a cat, (sitting:1.2)\nsecond line\nNegative prompt: blurry\nSteps: 20, Sampler: DPM++ 2M,"
+                + " Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, Model: v1-5,"
+                + " Lora hashes: \"a: 1, b: 2\", Version: v1.10.1";
+        java.util.Map<String, String> expected = new java.util.LinkedHashMap<>();
+        expected.put("Prompt", "a cat, (sitting:1.2)\nsecond line");
+        expected.put("Negative prompt", "blurry");
+        expected.put("Steps", "20");
+        expected.put("Sampler", "DPM++ 2M");
+        expected.put("Schedule type", "Karras");
+        expected.put("CFG scale", "7");
+        expected.put("Seed", "1234");
+        expected.put("Size", "512x768");
+        expected.put("Size-1", "512");
+        expected.put("Size-2", "768");
+        expected.put("Model", "v1-5");
+        expected.put("Lora hashes", "a: 1, b: 2");
+        expected.put("Version", "v1.10.1");
+        assertEquals(expected, Infotext.parse(text));
+    }
+
+    @Test
+    void parseReadsBackWhatFormatWrites() {
+        Infotext t = new Infotext("bag", "", 20, "dpmpp_2m", "karras", 3.5, 42, 28, 28, "fashion-eps").with("Note", "x, y");
+        java.util.Map<String, String> p = Infotext.parse(t.format());
+        assertEquals("bag", p.get("Prompt"));
+        assertEquals(null, p.get("Negative prompt"));
+        assertEquals("3.5", p.get("CFG scale"));
+        assertEquals("x, y", p.get("Note"));
+        assertEquals("28", p.get("Size-1"));
+    }
+
+    @Test
+    void aLastLineOfFewerThanThreePairsIsPrompt() {
+        assertEquals(java.util.Map.of("Prompt", "style: oil, light: soft"), Infotext.parse("style: oil, light: soft"));
+    }
 }

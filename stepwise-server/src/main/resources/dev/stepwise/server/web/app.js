@@ -1,0 +1,137 @@
+// The generate page: menus from the catalogue (/api/models, /api/samplers, /api/schedulers), a job through the
+// queue (/api/jobs) with its progress, the images with their infotext, and the recent jobs to re-run.
+"use strict";
+const $ = (id) => document.getElementById(id);
+let samplers = [];
+let models = [];
+let running = null;
+
+async function json(url, options) {
+  const r = await fetch(url, options);
+  const body = await r.json();
+  if (!r.ok) {
+    throw new Error((body.field ? body.field + ": " : "") + body.error);
+  }
+  return body;
+}
+
+function option(select, value, text) {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = text;
+  select.appendChild(o);
+}
+
+function showFacts() {
+  const s = samplers.find((x) => x.name === $("sampler").value);
+  $("sampler-facts").textContent = s ? `order ${s.order}, ${s.calls} calls/step, ${s.kind}` : "";
+  const m = models.find((x) => x.name === $("model").value);
+  $("size").textContent = m ? `${m.width}x${m.height} images; prompt words: ${m.classes.join(", ")}` : "";
+}
+
+async function load() {
+  models = await json("/api/models");
+  models.forEach((m) => option($("model"), m.name, m.name));
+  samplers = await json("/api/samplers");
+  samplers.forEach((s) => option($("sampler"), s.name, `${s.name} (order ${s.order}, ${s.calls}/step, ${s.stochastic ? "stochastic" : "converging"})`));
+  (await json("/api/schedulers")).forEach((s) => option($("scheduler"), s.name, s.name));
+  $("sampler").value = "dpmpp_2m";
+  $("scheduler").value = "karras";
+  showFacts();
+  await refresh();
+}
+
+function settings() {
+  return {
+    model: $("model").value, prompt: $("prompt").value, negative: $("negative").value,
+    sampler: $("sampler").value, scheduler: $("scheduler").value,
+    steps: Number($("steps").value), cfg: Number($("cfg").value), seed: Number($("seed").value),
+    batch: Number($("batch").value), scale: 1
+  };
+}
+
+function status(text, error) {
+  $("status").textContent = text;
+  $("status").className = error ? "error" : "";
+}
+
+async function generate(event) {
+  event.preventDefault();
+  $("images").innerHTML = "";
+  $("progress").value = 0;
+  let job;
+  try {
+    job = await json("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(settings())});
+  } catch (e) {
+    status(e.message, true);
+    return;
+  }
+  running = job.id;
+  $("go").disabled = true;
+  $("cancel").disabled = false;
+  status("queued");
+  while (true) {
+    job = await json("/api/jobs/" + running);
+    if (job.state === "running" && job.steps) {
+      $("progress").max = job.steps;
+      $("progress").value = job.step;
+      status(`step ${job.step} of ${job.steps}`);
+    }
+    if (["done", "failed", "cancelled"].includes(job.state)) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  running = null;
+  $("go").disabled = false;
+  $("cancel").disabled = true;
+  if (job.state !== "done") {
+    status(job.state + (job.error ? ": " + job.error : ""), true);
+  } else {
+    $("progress").value = $("progress").max;
+    status(`done: seed ${job.parameters.seed}`);
+    job.images.forEach((src, i) => {
+      const f = document.createElement("figure");
+      const img = document.createElement("img");
+      img.src = src;
+      img.alt = "image " + (i + 1);
+      const c = document.createElement("figcaption");
+      c.textContent = job.infotexts[i];
+      f.append(img, c);
+      $("images").appendChild(f);
+    });
+  }
+  await refresh();
+}
+
+async function refresh() {
+  const body = $("jobs").querySelector("tbody");
+  body.innerHTML = "";
+  for (const j of await json("/api/jobs")) {
+    const p = j.parameters;
+    const tr = document.createElement("tr");
+    [j.state, p.prompt, p.sampler + " / " + p.scheduler, p.steps, p.seed].forEach((v) => {
+      const td = document.createElement("td");
+      td.textContent = v;
+      tr.appendChild(td);
+    });
+    const td = document.createElement("td");
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = "Load";
+    b.addEventListener("click", () => {
+      ["model", "prompt", "negative", "sampler", "scheduler", "steps", "cfg", "seed", "batch"].forEach((k) => { $(k).value = p[k]; });
+      showFacts();
+    });
+    td.appendChild(b);
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
+}
+
+$("form").addEventListener("submit", generate);
+$("cancel").addEventListener("click", () => running && fetch(`/api/jobs/${running}/cancel`, {method: "POST"}));
+$("sampler").addEventListener("change", showFacts);
+$("model").addEventListener("change", showFacts);
+$("refresh").addEventListener("click", refresh);
+load().catch((e) => status(e.message, true));

@@ -1,0 +1,158 @@
+package dev.stepwise.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The one queue: its bound, cancel, and what a server killed with kill -9 keeps. */
+class JobQueueTest {
+    @TempDir
+    Path data;
+
+    /** A job long enough to be caught running (the tiny model takes well under a millisecond a step). */
+    private static final String LONG = "{\"model\": \"tiny-eps\", \"steps\": 200000, \"batch\": 16, \"sampler\": \"euler\"}";
+    private static final String SHORT = "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"steps\": 3, \"seed\": %d}";
+
+    static JsonNode waitRunning(Http http, String id) throws InterruptedException {
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < end) {
+            JsonNode j = http.get("/api/jobs/" + id).json();
+            if (j.get("state").asText().equals("running") && j.has("step") && j.get("step").asInt() > 0) {
+                return j;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("job " + id + " never ran");
+    }
+
+    @Test
+    void aFullQueueRefusesWith429AndJobsCancel() throws IOException, InterruptedException {
+        ServerConfig c = ServerConfig.defaults(Http.fixtures(), data).withPort(0).withQueue(1)
+                .withLimits(ServerConfig.LIMITS.with("steps", 1_000_000));
+        try (StepwiseServer s = StepwiseServer.start(c)) {
+            Http http = new Http(s.port());
+            String running = http.post("/api/jobs", LONG).json().get("id").asText();
+            JsonNode progress = waitRunning(http, running);
+            assertEquals(200000, progress.get("steps").asInt());
+            Http.Response queued = http.post("/api/jobs", String.format(SHORT, 1));
+            assertEquals(202, queued.status(), queued.toString());
+            assertEquals(0, queued.json().get("position").asInt());
+            Http.Response full = http.post("/api/jobs", String.format(SHORT, 2));
+            assertEquals(429, full.status(), full.toString());
+            assertEquals("the queue is full (1 jobs waiting); try again later", full.json().get("error").asText());
+            // A1111's progress shows the running job.
+            JsonNode p = http.get("/sdapi/v1/progress").json();
+            assertTrue(p.get("progress").asDouble() > 0, p.toString());
+            assertEquals(running, p.get("state").get("job").asText());
+            assertEquals(2, p.get("state").get("job_count").asInt());
+            // Cancel the waiting one at once, interrupt the running one after its step.
+            String waiting = queued.json().get("id").asText();
+            assertEquals("cancelled", http.post("/api/jobs/" + waiting + "/cancel", "").json().get("state").asText());
+            assertEquals(200, http.post("/sdapi/v1/interrupt", "").status());
+            JsonNode end = NativeApiTest.waitFor(http, running);
+            assertEquals("cancelled", end.get("state").asText(), end.toString());
+            assertEquals("cancelled while running", end.get("error").asText());
+            JsonNode q = http.get("/api/queue").json();
+            assertTrue(q.get("running").isNull() && q.get("waiting").isEmpty(), q.toString());
+            // A synchronous request whose job is interrupted gets 409.
+            Http.Response[] sync = new Http.Response[1];
+            Thread client = new Thread(() -> sync[0] = http.post("/api/generate", LONG.replace("}", ", \"format\": \"json\"}")));
+            client.start();
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (http.get("/api/queue").json().get("running").isNull() && System.nanoTime() < until && client.isAlive()) {
+                Thread.sleep(10);
+            }
+            waitRunning(http, http.get("/api/queue").json().get("running").asText());
+            http.post("/sdapi/v1/interrupt", "");
+            client.join(60_000);
+            assertEquals(409, sync[0].status(), String.valueOf(sync[0]));
+        }
+    }
+
+    private static Process start(Path data) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder b = new ProcessBuilder(java, "-Xmx512m", "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), QueueServerMain.class.getName(), Http.fixtures().toString(),
+                data.toString());
+        b.redirectErrorStream(true);
+        return b.start();
+    }
+
+    private static int port(Process p) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line; (line = r.readLine()) != null; ) {
+            if (line.startsWith("PORT ")) {
+                Thread drain = new Thread(() -> {
+                    try {
+                        while (r.readLine() != null) {
+                            // keep the pipe from filling
+                        }
+                    } catch (IOException e) {
+                        // the process ended
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+                return Integer.parseInt(line.substring(5).strip());
+            }
+        }
+        throw new AssertionError("the server process ended before it listened");
+    }
+
+    @Test
+    void aServerKilledMidQueueKeepsFinishedResultsAndSettlesTheRest() throws Exception {
+        Process first = start(data);
+        String done, killed;
+        List<String> waiting;
+        byte[] image;
+        try {
+            Http http = new Http(port(first));
+            done = http.post("/api/jobs", String.format(SHORT, 1)).json().get("id").asText();
+            assertEquals("done", NativeApiTest.waitFor(http, done).get("state").asText());
+            image = http.get("/api/jobs/" + done + "/images/1").body();
+            killed = http.post("/api/jobs", LONG).json().get("id").asText();
+            waitRunning(http, killed);
+            waiting = List.of(http.post("/api/jobs", String.format(SHORT, 2)).json().get("id").asText(),
+                    http.post("/api/jobs", String.format(SHORT, 3)).json().get("id").asText());
+            assertEquals(waiting, Http.JSON.convertValue(http.get("/api/queue").json().get("waiting"), List.class));
+        } finally {
+            first.destroyForcibly();   // SIGKILL: no shutdown hook, no flush
+            first.waitFor();
+        }
+        Process second = start(data);
+        try {
+            Http http = new Http(port(second));
+            JsonNode kept = http.get("/api/jobs/" + done).json();
+            assertEquals("done", kept.get("state").asText());
+            assertArrayEquals(image, http.get("/api/jobs/" + done + "/images/1").body());
+            JsonNode failed = http.get("/api/jobs/" + killed).json();
+            assertEquals("failed", failed.get("state").asText(), failed.toString());
+            assertEquals("the server stopped while this job ran; submit it again", failed.get("error").asText());
+            assertEquals("failed at restart", failed.get("note").asText());
+            for (String id : waiting) {
+                JsonNode j = NativeApiTest.waitFor(http, id);
+                assertEquals("done", j.get("state").asText(), j.toString());
+                assertEquals("queued again at restart", j.get("note").asText());
+            }
+            // Nothing half-written: no temporary file left in the outputs.
+            try (Stream<Path> files = Files.walk(data.resolve("outputs"))) {
+                assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+            }
+        } finally {
+            second.destroyForcibly();
+            second.waitFor();
+        }
+    }
+}

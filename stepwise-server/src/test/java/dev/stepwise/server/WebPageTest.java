@@ -1,0 +1,128 @@
+package dev.stepwise.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web page in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium): menus from the
+ * catalogue, a generate run with its progress, the image with its infotext, a job loaded back from the list.
+ * Screenshots go to target/screenshots. Skips, saying why, where no browser is installed.
+ */
+class WebPageTest {
+    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("STEPWISE_CHROMIUM", "/usr/bin/chromium"));
+    private static final Path DRIVER = Path.of(System.getenv().getOrDefault("STEPWISE_CHROMEDRIVER", "/usr/bin/chromedriver"));
+
+    @TempDir
+    static Path data;
+    static StepwiseServer server;
+    static WebDriver browser;
+
+    @BeforeAll
+    static void start() throws IOException {
+        String missing = "WebPageTest skipped, no browser: " + CHROMIUM + " and " + DRIVER + " are needed for the browser"
+                + " tests (Debian: apt-get install chromium chromium-driver; .ci/run installs them on CI)";
+        boolean found = Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER);
+        if (!found) {
+            System.err.println(missing);   // said in the build's output, not only in the report files
+        }
+        Assumptions.assumeTrue(found, missing);
+        server = StepwiseServer.start(ServerConfig.defaults(Http.fixtures(), data).withPort(0));
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile())
+                .usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static void screenshot(String name) throws IOException {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void generateFromThePage() throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        browser.get(server.url());
+        try {
+            wait.until(d -> d.findElements(By.cssSelector("#sampler option")).size() > 10);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            screenshot("menus-missing");
+            throw new AssertionError("the menus did not fill: " + browser.getCurrentUrl() + " " + browser.getPageSource());
+        }
+        Select sampler = new Select(browser.findElement(By.id("sampler")));
+        assertEquals("dpmpp_2m", sampler.getFirstSelectedOption().getAttribute("value"));
+        assertEquals("order 2, 1 calls/step, converging", browser.findElement(By.id("sampler-facts")).getText());
+        sampler.selectByValue("euler_ancestral");
+        assertEquals("order 1, 1 calls/step, stochastic", browser.findElement(By.id("sampler-facts")).getText());
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny-eps");
+        assertTrue(browser.findElement(By.id("size")).getText().startsWith("28x28 images"));
+        browser.findElement(By.id("prompt")).sendKeys("sneaker");
+        WebElement steps = browser.findElement(By.id("steps"));
+        steps.clear();
+        steps.sendKeys("6");
+        WebElement seed = browser.findElement(By.id("seed"));
+        seed.clear();
+        seed.sendKeys("42");
+        screenshot("generate-form");
+        browser.findElement(By.id("go")).click();
+        wait.until(d -> d.findElement(By.id("status")).getText().startsWith("done"));
+        assertEquals("done: seed 42", browser.findElement(By.id("status")).getText());
+        List<WebElement> captions = browser.findElements(By.cssSelector("#images figcaption"));
+        assertEquals(1, captions.size());
+        assertTrue(captions.get(0).getText().startsWith("sneaker\nSteps: 6, Sampler: euler_ancestral, Schedule type: karras,"
+                + " CFG scale: 3, Seed: 42, Size: 28x28, Model: tiny-eps"), captions.get(0).getText());
+        WebElement img = browser.findElement(By.cssSelector("#images img"));
+        wait.until(d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d)
+                .executeScript("return arguments[0].complete && arguments[0].naturalWidth === 28", img)));
+        screenshot("generate-done");
+
+        // A bad value shows the server's message (0 would be stopped by the form's own min="1").
+        steps.clear();
+        steps.sendKeys("5000");
+        browser.findElement(By.id("go")).click();
+        wait.until(d -> d.findElement(By.id("status")).getText().startsWith("steps:"));
+        assertTrue(browser.findElement(By.id("status")).getText().contains("steps 5000 is over the limit of 1000 steps"));
+
+        // The recent job loads back into the form.
+        steps.clear();
+        browser.findElement(By.cssSelector("#jobs tbody tr button")).click();
+        assertEquals("6", browser.findElement(By.id("steps")).getAttribute("value"));
+        assertEquals("euler_ancestral", new Select(browser.findElement(By.id("sampler"))).getFirstSelectedOption()
+                .getAttribute("value"));
+        screenshot("browse");
+    }
+}
