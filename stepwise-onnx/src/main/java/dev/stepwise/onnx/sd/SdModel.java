@@ -34,9 +34,11 @@ public final class SdModel implements AutoCloseable {
     private final TypedSession denoiserSession;
     private final SdNetwork network;
     private final VaeDecoder vae;
+    private final OnnxOptions options;
+    private VaeEncoder vaeEncoder;   // opened on first use: text-to-image never needs it
 
     private SdModel(Path dir, Family family, SchedulerConfig scheduler, List<TextEncoder> encoders,
-                    TypedSession denoiserSession, SdNetwork network, VaeDecoder vae) {
+                    TypedSession denoiserSession, SdNetwork network, VaeDecoder vae, OnnxOptions options) {
         this.dir = dir;
         this.family = family;
         this.scheduler = scheduler;
@@ -46,6 +48,7 @@ public final class SdModel implements AutoCloseable {
         this.denoiserSession = denoiserSession;
         this.network = network;
         this.vae = vae;
+        this.options = options;
         this.promptEncoder = new TextEncoders(family, encoders, network.contextWidth());
     }
 
@@ -85,7 +88,7 @@ public final class SdModel implements AutoCloseable {
                     options);
             opened.add(vs);
             VaeDecoder vae = new VaeDecoder(vs, family, factors[0], factors[1]);
-            return new SdModel(dir, family, scheduler, encoders, ds, network, vae);
+            return new SdModel(dir, family, scheduler, encoders, ds, network, vae, options);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {
@@ -216,6 +219,27 @@ public final class SdModel implements AutoCloseable {
         return vae;
     }
 
+    /**
+     * The VAE encoder ({@code vae_encoder/model.onnx}), opened on the first call with the decoder's scale and shift;
+     * a folder without one fails here with one line naming the file.
+     */
+    public VaeEncoder vaeEncoder() {
+        if (vaeEncoder == null) {
+            Path file = dir.resolve("vae_encoder").resolve("model.onnx");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": no such file (img2img needs the VAE encoder of the export)");
+            }
+            TypedSession session = TypedSession.open(file, "the VAE encoder", options);
+            try {
+                vaeEncoder = new VaeEncoder(session, family, vae.scale(), vae.shift());
+            } catch (RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+        return vaeEncoder;
+    }
+
     /** Latent channels, width and height for an image of {@code width} x {@code height} pixels (multiples of 8). */
     public int[] latentShape(int width, int height) {
         checkSize("width", width);
@@ -258,6 +282,9 @@ public final class SdModel implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(encoders);
         all.add(denoiserSession);
         all.add(vae);
+        if (vaeEncoder != null) {
+            all.add(vaeEncoder);
+        }
         for (AutoCloseable c : all) {
             try {
                 c.close();
