@@ -7,6 +7,7 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.image.ComfyPrompt;
 import dev.stepwise.onnx.image.InitImage;
 import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 import picocli.CommandLine.ParseResult;
 
@@ -55,7 +57,7 @@ final class SdGeneration {
         SampleResult result = null;   // the last batch's: its sigmas and calls are every batch's
         TimedNetwork network;
         List<BufferedImage> images = new ArrayList<>();
-        String name;
+        String name, hash;
         int w, h;
         long decodeNanos = 0;
         int total = c.batch * c.batchCount;
@@ -66,6 +68,7 @@ final class SdGeneration {
             w = size[0];
             h = size[1];
             name = sd.name();
+            hash = sd.shortHash();
             checked.scheduler().checkFits(name, sd.sampling());
             Sigmas.forRun(checked.scheduler().create(c.schedulerParameters), sd.sampling(), c.sampling.steps, c.denoise,
                     checked.sampler().discardPenultimate());
@@ -95,19 +98,27 @@ final class SdGeneration {
             info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
                     .collect(Collectors.joining(", ")));
         }
+        info = info.with("Model hash", hash);
+        if (RandnSource.parse(c.rng) == RandnSource.NV) {
+            info = info.with("RNG", "NV");   // A1111 names a non-default noise source so
+        }
         if (init != null) {
             info = info.with("Denoising strength", Infotext.number(c.denoise));
         }
+        ComfyPrompt workflow = new ComfyPrompt(name, c.prompt, c.negative, w, h, c.batch, c.seed, c.sampling.steps,
+                c.cfg, checked.sampler().name(), checked.scheduler().name(), c.denoise,
+                init == null ? null : c.initImage.getFileName().toString(),
+                resize == InitImage.ResizeMode.CROP ? "center" : "disabled");
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (total == 1) {
-            files.put(c.out, PngWriter.encode(images.get(0), info.format()));
+            files.put(c.out, PngWriter.encodeWithTexts(images.get(0), texts(info, workflow)));
         } else {
             Infotext batchInfo = c.batch == 1 ? info : info.with("Batch size", Integer.toString(c.batch));
-            files.put(c.out, PngWriter.encode(grid(images, c.columns), batchInfo.format()));
+            files.put(c.out, PngWriter.encodeWithTexts(grid(images, c.columns), texts(batchInfo, workflow)));
             if (c.each) {
                 for (int i = 0; i < total; i++) {
-                    files.put(GenerateCommand.eachPath(c.out, i + 1), PngWriter.encode(images.get(i),
-                            imageInfo(info, i).format()));
+                    files.put(GenerateCommand.eachPath(c.out, i + 1), PngWriter.encodeWithTexts(images.get(i),
+                            texts(imageInfo(info, i), workflow.withSeed(batchSeed(c.seed, i / c.batch, c.batch)))));
                 }
             }
         }
@@ -146,6 +157,14 @@ final class SdGeneration {
         // A1111's "Batch pos" counts from 0; the file names count from 1, as the grid's labels do.
         return c.batch == 1 ? one : one.with("Batch size", Integer.toString(c.batch)).with("Batch pos",
                 Integer.toString(pos));
+    }
+
+    /** A1111's parameters chunk, then ComfyUI's prompt chunk: both UIs read their own. */
+    private static Map<String, String> texts(Infotext info, ComfyPrompt workflow) {
+        Map<String, String> t = new LinkedHashMap<>();
+        t.put(PngWriter.KEYWORD, info.format());
+        t.put(ComfyPrompt.KEYWORD, workflow.format());
+        return t;
     }
 
     private InitImage.ResizeMode resizeMode() {

@@ -49,7 +49,9 @@ class GenerateSdTest {
         assertEquals(48, img.getHeight());
         String bytes = new String(Files.readAllBytes(a), StandardCharsets.ISO_8859_1);
         assertTrue(bytes.contains("a cat\nNegative prompt: blurry\nSteps: 6, Sampler: euler, Schedule type: normal,"
-                + " CFG scale: 7, Seed: 42, Size: 64x48, Model: sd1"), "infotext");
+                + " CFG scale: 7, Seed: 42, Size: 64x48, Model: sd1, Model hash: d093f49a0a"), "infotext");
+        assertTrue(bytes.contains("\"5\":{\"inputs\":{\"width\":64,\"height\":48,\"batch_size\":1},"
+                + "\"class_type\":\"EmptyLatentImage\"}"), "ComfyUI prompt chunk");
         assertEquals(0, generate(b, "sd1", "--width", "64", "--seed", "42").code());
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
         Path c = dir.resolve("c.png");
@@ -127,7 +129,15 @@ class GenerateSdTest {
         }
         assertTrue(worst <= 1, "bytes differ by " + worst + " (a truncation at a float-noise boundary may flip one)");
         String bytes = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1);
-        assertTrue(bytes.contains("Seed: 11, Size: 64x48, Model: sd1, Denoising strength: 0.6"), "infotext");
+        // Model hash: sha256sum sd1/unet/model.onnx | cut -c1-10
+        assertTrue(bytes.contains("Seed: 11, Size: 64x48, Model: sd1, Model hash: d093f49a0a, Denoising strength: 0.6"),
+                "infotext");
+        assertTrue(bytes.contains("\"3\":{\"inputs\":{\"seed\":11,\"steps\":8,\"cfg\":5.0,\"sampler_name\":\"euler\","
+                + "\"scheduler\":\"karras\",\"denoise\":0.6,\"model\":[\"4\",0],\"positive\":[\"6\",0],"
+                + "\"negative\":[\"7\",0],\"latent_image\":[\"12\",0]},\"class_type\":\"KSampler\"}"), "ComfyUI prompt");
+        assertTrue(bytes.contains("prompt\0{\"4\":{\"inputs\":{\"ckpt_name\":\"sd1\"},\"class_type\":\"CheckpointLoaderSimple\"}"),
+                "a tEXt chunk keyed prompt");
+        assertTrue(bytes.contains("\"class_type\":\"VAEEncode\""), "img2img graph");
     }
 
     @Test

@@ -197,6 +197,26 @@ public final class SdModel implements AutoCloseable {
         return n == null ? "model" : n.toString();
     }
 
+    /**
+     * A1111's short model hash: the first 10 hex digits of the SHA-256 of the checkpoint file
+     * (modules/sd_models.py, CheckpointInfo.calculate_shorthash). An ONNX folder has no single checkpoint file;
+     * this hashes the denoiser's {@code unet/model.onnx} (or {@code transformer/model.onnx}), the file that
+     * identifies the weights (its external data file, where there is one, is not read).
+     */
+    public String shortHash() {
+        Path file = dir.resolve(family.denoiser().folder()).resolve("model.onnx");
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 10);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public Family family() {
         return family;
     }
