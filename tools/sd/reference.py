@@ -2,7 +2,7 @@
 conventions, independent of the Java code: its final latents and decoded pixels are the expected values of
 stepwise-onnx's SdReferenceTest.
 
-Usage: /usr/bin/python3 tools/sd/reference.py
+Usage: /usr/bin/python3 tools/sd/reference.py [img2img]   (img2img: only the img2img cases)
 Needs Debian's python3-torch and python3-numpy (no onnxruntime: the script rebuilds the very modules that
 tools/sd/make_tiny.py exported, from the same seeds, and runs them in torch).
 Writes stepwise-onnx/src/test/resources/sd/reference/<family>-<sampler>-latent.npy ([1, C, h, w] float32) and
@@ -28,6 +28,12 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
 - samplers: k-diffusion's euler, euler_ancestral (eta 1) and dpmpp_2m
 - VAE: pixels = decoder(latent / scaling_factor + shift_factor)
 - fp16 folders: every float input and output of a network rounded to float16 at its boundary
+- img2img (ComfyUI's LoadImage -> VAEEncode -> KSampler with denoise): an RGB PNG written here (random bytes, at the
+  run's size so no resampling is involved), pixels = byte / 255 * 2 - 1, the encoder's mean (the first C channels of
+  latent_parameters; ComfyUI's VAEEncode takes the mode), latent = (mean - shift_factor) * scaling_factor; sigmas =
+  the last steps + 1 of a schedule of int(steps / denoise) steps; x = latent + sigma_0 * noise (no max_denoise:
+  sigma_0 is below sigma_max), flow: (1 - sigma_0) latent + sigma_0 noise. Written as <family>-img2img-<sampler>-*.npy,
+  the image as <family>-img2img-init.png and the settings in img2img.json
 """
 import json
 import math
@@ -52,6 +58,26 @@ CASES = [dict(family="sd1", width=64, height=64, steps=8, cfg=5.0, seed=42,
          dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=5, samplers=["euler", "dpmpp_2m"]),
          # float16 boundaries: a rounding flipped by kernel noise moves a value by 2^-11 and that propagates (measured 3.4e-4)
          dict(family="sd1-fp16", width=64, height=64, steps=6, cfg=4.0, seed=9, samplers=["euler"], tolerance=2e-3)]
+
+
+IMG2IMG = [dict(family="sd1", width=64, height=48, steps=8, cfg=5.0, seed=11, denoise=0.6,
+                samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
+           dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=13, denoise=0.5, samplers=["euler"])]
+
+
+def write_png(path, rgb):
+    """An 8-bit RGB PNG (colour type 2, filter 0 on every row), with zlib: no imaging library needed."""
+    import struct
+    import zlib
+    h, w, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[y].tobytes() for y in range(h))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(png)
 
 
 def half(t):
@@ -193,6 +219,53 @@ def sample_dpmpp_2m(model, x, sigmas, noise):
     return x
 
 
+def run_img2img(case, sampler, init):
+    """init: uint8 [H, W, 3]. Returns the final latent, the pixels and the model calls."""
+    family = case["family"]
+    modules = make_tiny.build(family)
+    spec = make_tiny.FAMILIES[family]
+    ids = reference_ids()
+    cond = encode(family, modules, ids[PROMPT])
+    uncond = encode(family, modules, ids[NEGATIVE])
+    table = sigma_table(family)
+    total = int(case["steps"] / case["denoise"])
+    sigmas = karras(total, float(table[0]), float(table[-1]))[-(case["steps"] + 1):]
+    pixels_in = torch.from_numpy(init.astype(np.float32) / 255.0).permute(2, 0, 1)[None] * 2 - 1
+    mean = modules["encoder"](pixels_in)[:, :spec["latent"]]
+    latent_in = (mean - spec.get("shift", 0.0)) * spec["scale"]
+    torch.manual_seed(case["seed"])
+    noise = torch.randn(latent_in.shape)
+    s0 = sigmas[0]
+    x = (1 - s0) * latent_in + s0 * noise if family == "sd3" else latent_in + s0 * noise
+    gen = torch.Generator(device="cpu")
+    gen.manual_seed(case["seed"] + 1)
+    step_noise = lambda: torch.randn(latent_in.shape, generator=gen)  # noqa: E731
+    model = Denoiser(family, modules, case, cond, uncond, table)
+    latent = globals()["sample_" + sampler](model, x, sigmas, step_noise)
+    z = latent / spec["scale"] + spec.get("shift", 0.0)
+    return latent, modules["decoder"](z)[0], model.calls
+
+
+def img2img():
+    written = []
+    for case in IMG2IMG:
+        init = np.random.RandomState(case["seed"]).randint(0, 256, (case["height"], case["width"], 3)).astype(np.uint8)
+        image = "%s-img2img-init.png" % case["family"]
+        write_png(os.path.join(OUT, image), init)
+        for sampler in case["samplers"]:
+            latent, pixels, calls = run_img2img(case, sampler, init)
+            stem = "%s-img2img-%s" % (case["family"], sampler)
+            np.save(os.path.join(OUT, stem + "-latent.npy"), latent.numpy().astype(np.float32))
+            np.save(os.path.join(OUT, stem + "-pixels.npy"), pixels.numpy().astype(np.float32))
+            settings = {k: v for k, v in case.items() if k != "samplers"}
+            written.append(dict(settings, sampler=sampler, scheduler="karras", prompt=PROMPT, negative=NEGATIVE,
+                                init=image, calls=calls, stem=stem, tolerance=1e-5))
+            print(stem, "calls", calls, "latent mean %.6f std %.6f" % (latent.mean(), latent.std()))
+    with open(os.path.join(OUT, "img2img.json"), "w") as f:
+        json.dump(written, f, indent=2)
+        f.write("\n")
+
+
 def run(case, sampler):
     family = case["family"]
     modules = make_tiny.build(family)
@@ -220,6 +293,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     written = []
     with torch.no_grad():
+        img2img()
+        if sys.argv[1:] == ["img2img"]:
+            return
         for case in CASES:
             for sampler in case["samplers"]:
                 latent, pixels, calls = run(case, sampler)

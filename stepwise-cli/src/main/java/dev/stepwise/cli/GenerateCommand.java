@@ -106,6 +106,28 @@ final class GenerateCommand implements Callable<Integer> {
                     + "labelled grid. Default: ${DEFAULT-VALUE}.")
     int batch;
 
+    @Option(names = "--batch-count", paramLabel = "N", defaultValue = "1",
+            description = "Stable Diffusion folders: N batches in succession (A1111's batch count, n_iter); batch k "
+                    + "(from 0) is seeded with SEED + k * BATCH, as A1111 numbers its images' seeds. Default: "
+                    + "${DEFAULT-VALUE}.")
+    int batchCount;
+
+    @Option(names = "--init-image", paramLabel = "FILE",
+            description = "Stable Diffusion folders: img2img from this PNG or JPEG, resized to --width x --height (default:"
+                    + " the image's own size, rounded down to a multiple of 8), VAE-encoded (the encoder's mean, as "
+                    + "ComfyUI's VAEEncode) and noised to the first sigma of the --denoise schedule.")
+    Path initImage;
+
+    @Option(names = "--denoise", paramLabel = "D", defaultValue = "1",
+            description = "With --init-image: denoising strength in (0, 1]; the run walks the last --steps sigmas of a "
+                    + "schedule of int(steps / D) steps, as ComfyUI's KSampler. Default: ${DEFAULT-VALUE}.")
+    double denoise;
+
+    @Option(names = "--resize-mode", paramLabel = "just|crop", defaultValue = "just",
+            description = "With --init-image of another size: just (A1111's \"Just resize\", stretched) or crop (\"Crop "
+                    + "and resize\", aspect kept, centre cropped). Default: ${DEFAULT-VALUE}.")
+    String resizeMode;
+
     @Option(names = {"-o", "--out"}, paramLabel = "FILE.png", required = true, description = "Output PNG file." + Outputs.FILE_RULE)
     Path out;
 
@@ -148,6 +170,12 @@ final class GenerateCommand implements Callable<Integer> {
         Path dir = ModelFolders.resolveWithDiffusers(model);
         if (!Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir)) {
             return new SdGeneration(this, checked).run(dir, stdout);
+        }
+        for (String option : List.of("--init-image", "--denoise", "--resize-mode", "--batch-count")) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new UsageException(option + " applies to Stable Diffusion folders; --model '" + model
+                        + "' is a class-conditional model without a VAE");
+            }
         }
         if (width != null || height != null) {
             throw new UsageException((width != null ? "--width" : "--height") + " applies to Stable Diffusion folders;"
@@ -236,7 +264,19 @@ final class GenerateCommand implements Callable<Integer> {
         if (columns < 0) {
             throw new UsageException("--columns " + columns + " is not allowed; columns must be >= 0 (0 = automatic)");
         }
-        if (each && batch == 1) {
+        if (batchCount < 1 || (long) batchCount * batch > limits.imageBatch()) {
+            throw new UsageException("--batch-count " + batchCount + " is not allowed; batch count must be at least 1,"
+                    + " with --batch x --batch-count at most " + limits.imageBatch()
+                    + (batchCount > 1 ? " (" + limits.raise("batch", (long) batchCount * batch) + ")" : ""));
+        }
+        if (!(denoise > 0 && denoise <= 1)) {
+            throw new UsageException("--denoise " + denoise + " is not allowed; denoise must be in (0, 1]");
+        }
+        if (denoise < 1 && initImage == null) {
+            throw new UsageException("--denoise " + plain(denoise) + " needs --init-image (text-to-image starts from"
+                    + " pure noise, denoise 1)");
+        }
+        if (each && batch * batchCount == 1) {
             throw new UsageException("--each needs --batch N with N > 1 (a single image is written to --out)");
         }
         Filter f;
@@ -273,7 +313,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Outputs.checkFile("--out", out, "sneaker.png");
         if (each) {
-            for (int i = 1; i <= batch; i++) {
+            for (int i = 1; i <= batch * batchCount; i++) {
                 Outputs.checkFile("--each", eachPath(out, i), "sneaker.png");
             }
         }

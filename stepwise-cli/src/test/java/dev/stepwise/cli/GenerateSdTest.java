@@ -49,7 +49,9 @@ class GenerateSdTest {
         assertEquals(48, img.getHeight());
         String bytes = new String(Files.readAllBytes(a), StandardCharsets.ISO_8859_1);
         assertTrue(bytes.contains("a cat\nNegative prompt: blurry\nSteps: 6, Sampler: euler, Schedule type: normal,"
-                + " CFG scale: 7, Seed: 42, Size: 64x48, Model: sd1"), "infotext");
+                + " CFG scale: 7, Seed: 42, Size: 64x48, Model: sd1, Model hash: d093f49a0a"), "infotext");
+        assertTrue(bytes.contains("\"5\":{\"inputs\":{\"width\":64,\"height\":48,\"batch_size\":1},"
+                + "\"class_type\":\"EmptyLatentImage\"}"), "ComfyUI prompt chunk");
         assertEquals(0, generate(b, "sd1", "--width", "64", "--seed", "42").code());
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
         Path c = dir.resolve("c.png");
@@ -94,5 +96,72 @@ class GenerateSdTest {
         Cli.Result r = generate(dir.resolve("x.png"), "sd1", "--width", "64", "--scale", "2");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--scale applies to the built-in 28x28 models"), r.err());
+    }
+
+    /** Pixels of a written PNG, row-major RGB. */
+    private static int[] rgb(Path png) throws IOException {
+        BufferedImage img = ImageIO.read(png.toFile());
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+    }
+
+    @Test
+    void img2imgMatchesTheTorchReferencePixels() throws IOException {
+        // stepwise-onnx's sd/reference/img2img.json, case sd1-img2img-euler (tools/sd/reference.py)
+        Path ref = folder("sd1").resolveSibling("reference");
+        Path out = dir.resolve("i2i.png");
+        Cli.Result r = Cli.run("generate", "--model", folder("sd1").toString(),
+                "--prompt", "a photograph of an astronaut riding a horse",
+                "--negative", "paintings, cartoon, anime, sketches, lowres, sun", "--width", "64", "--height", "48",
+                "--sampler", "euler", "--scheduler", "karras", "--steps", "8", "--cfg", "5", "--seed", "11",
+                "--init-image", ref.resolve("sd1-img2img-init.png").toString(), "--denoise", "0.6",
+                "--no-progress", "-o", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("NFE 8 "), r.out());
+        float[] px = dev.stepwise.core.io.Npy.read(ref.resolve("sd1-img2img-euler-pixels.npy")).data();
+        int[] got = rgb(out);
+        int plane = 64 * 48, worst = 0;
+        for (int i = 0; i < plane; i++) {
+            for (int ch = 0; ch < 3; ch++) {
+                float u = Math.min(Math.max((px[ch * plane + i] + 1f) / 2f, 0f), 1f);
+                int expected = (int) (255f * u);
+                worst = Math.max(worst, Math.abs(expected - ((got[i] >> (16 - 8 * ch)) & 0xff)));
+            }
+        }
+        assertTrue(worst <= 1, "bytes differ by " + worst + " (a truncation at a float-noise boundary may flip one)");
+        String bytes = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1);
+        // Model hash: sha256sum sd1/unet/model.onnx | cut -c1-10
+        assertTrue(bytes.contains("Seed: 11, Size: 64x48, Model: sd1, Model hash: d093f49a0a, Denoising strength: 0.6"),
+                "infotext");
+        assertTrue(bytes.contains("\"3\":{\"inputs\":{\"seed\":11,\"steps\":8,\"cfg\":5.0,\"sampler_name\":\"euler\","
+                + "\"scheduler\":\"karras\",\"denoise\":0.6,\"model\":[\"4\",0],\"positive\":[\"6\",0],"
+                + "\"negative\":[\"7\",0],\"latent_image\":[\"12\",0]},\"class_type\":\"KSampler\"}"), "ComfyUI prompt");
+        assertTrue(bytes.contains("prompt\0{\"4\":{\"inputs\":{\"ckpt_name\":\"sd1\"},\"class_type\":\"CheckpointLoaderSimple\"}"),
+                "a tEXt chunk keyed prompt");
+        assertTrue(bytes.contains("\"class_type\":\"VAEEncode\""), "img2img graph");
+    }
+
+    @Test
+    void batchCountSeedsEachBatchAsA1111() throws IOException {
+        Path out = dir.resolve("n.png");
+        Cli.Result r = generate(out, "sd1", "--width", "64", "--seed", "42", "--batch-count", "2", "--each");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("2 images 64x48"), r.out());
+        Path single = dir.resolve("s.png");
+        assertEquals(0, generate(single, "sd1", "--width", "64", "--seed", "43").code());
+        assertArrayEquals(rgb(single), rgb(dir.resolve("n-2.png")), "batch 1 of the count is seed 42 + 1");
+        String second = new String(Files.readAllBytes(dir.resolve("n-2.png")), StandardCharsets.ISO_8859_1);
+        assertTrue(second.contains("Seed: 43,"), "the second image's infotext names its seed");
+    }
+
+    @Test
+    void denoiseWithoutAnInitImageIsOneLineExitTwo() {
+        Cli.Result r = generate(dir.resolve("d.png"), "sd1", "--width", "64", "--denoise", "0.5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--denoise 0.5 needs --init-image"), r.err());
+        Cli.Result m = generate(dir.resolve("d.png"), "sd1", "--width", "64", "--init-image",
+                dir.resolve("missing.png").toString());
+        assertEquals(2, m.code());
+        assertTrue(m.err().contains("missing.png: no such file"), m.err());
+        assertFalse(Files.exists(dir.resolve("d.png")));
     }
 }

@@ -19,11 +19,12 @@ import java.util.Objects;
  *
  * @param schedulerObject a scheduler given as an object instead of the registry name {@code scheduler}, or null
  * @param rng             the generator that turns the seed into noise; null means {@link RandnSource#CPU}
+ * @param latentImage     the model-space latent an img2img run starts from ([batch, sample shape]), or null
  */
 public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
                             String scheduler, Map<String, Object> schedulerParameters, Scheduler schedulerObject,
                             double[] sigmas, int steps, double denoise, double cfg, boolean batchCondUncond,
-                            Conditions conditions, long seed, int batch, Tensor initialNoise,
+                            Conditions conditions, long seed, int batch, Tensor initialNoise, Tensor latentImage,
                             NoiseKind noise, RandnSource rng, StepListener listener) {
 
     /** Where ancestral and SDE samplers get their per-step noise. */
@@ -70,6 +71,7 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         private long seed;
         private int batch = 1;
         private Tensor initialNoise;
+        private Tensor latentImage;
         private NoiseKind noise = NoiseKind.DEFAULT;
         private RandnSource rng = RandnSource.CPU;
         private StepListener listener = StepListener.NONE;
@@ -177,6 +179,16 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
             return this;
         }
 
+        /**
+         * img2img: the run starts from this latent (in the model's space, [batch, sample shape]) noised to the first
+         * sigma, x = latent + sigma * noise (flow: (1 - sigma) latent + sigma noise), as ComfyUI's KSampler does with
+         * a LATENT input; use with {@link #denoise} below 1.
+         */
+        public Builder latentImage(Tensor t) {
+            latentImage = t;
+            return this;
+        }
+
         public Builder noise(NoiseKind kind) {
             noise = kind;
             return this;
@@ -196,7 +208,8 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         public SampleRequest build() {
             Conditions c = conditions != null ? conditions : Conditions.of(positive, negative, batch);
             return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, schedulerObject,
-                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, noise, rng, listener);
+                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, latentImage, noise, rng,
+                    listener);
         }
     }
 

@@ -111,7 +111,7 @@ public final class Stepwise {
         }
         float[] x = new float[noise.length];
         // ComfyUI's KSampler: a run that starts at the model's sigma_max scales the noise by sqrt(1 + sigma^2).
-        ms.noiseScaling(sigmas[0], noise, null, ms.isMaxDenoise(sigmas[0]), x);
+        ms.noiseScaling(sigmas[0], noise, latentImage(r, shape), ms.isMaxDenoise(sigmas[0]), x);
 
         NoiseSampler stepNoise = stepNoise(r, info, sigmas, rng.stepGenerator(r.seed(), generator), noise.length);
         SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
@@ -121,6 +121,24 @@ public final class Stepwise {
         ctx.requireFiniteResult(x);
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         return new SampleResult(Tensor.wrap(x, shape), sigmas, ctx.calls(), elapsed);
+    }
+
+    /** The img2img latent's values, checked against the run's shape, or null for text-to-image. */
+    private static float[] latentImage(SampleRequest r, int[] shape) {
+        Tensor t = r.latentImage();
+        if (t == null) {
+            return null;
+        }
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException("latent image has shape " + Arrays.toString(t.shape())
+                    + " but the run needs " + Arrays.toString(shape));
+        }
+        int bad = firstNonFinite(t.data());
+        if (bad >= 0) {
+            throw new IllegalArgumentException("latent image value " + t.data()[bad] + " at index " + bad
+                    + " is not allowed; a latent must be finite");
+        }
+        return t.data();
     }
 
     /**

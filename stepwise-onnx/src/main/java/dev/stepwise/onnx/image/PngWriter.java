@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Map;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -94,6 +95,14 @@ public final class PngWriter {
      * uncompressed UTF-8 {@code iTXt} chunk otherwise (as Pillow's {@code PngInfo.add_text} does).
      */
     public static byte[] encode(BufferedImage img, String parameters) throws IOException {
+        return encodeWithTexts(img, parameters == null ? Map.of() : Map.of(KEYWORD, parameters));
+    }
+
+    /**
+     * PNG bytes with one text chunk per entry, in the map's order (for example A1111's {@code parameters} and
+     * ComfyUI's {@code prompt}); each tEXt when Latin-1, else uncompressed UTF-8 iTXt.
+     */
+    public static byte[] encodeWithTexts(BufferedImage img, Map<String, String> texts) throws IOException {
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("png");
         if (!writers.hasNext()) {
             throw new IOException("this Java runtime has no PNG writer");
@@ -102,8 +111,8 @@ public final class PngWriter {
         try {
             ImageWriteParam param = writer.getDefaultWriteParam();
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), param);
-            if (parameters != null) {
-                meta.mergeTree(PNG_FORMAT, textTree(parameters));
+            for (Map.Entry<String, String> t : texts.entrySet()) {
+                meta.mergeTree(PNG_FORMAT, textTree(t.getKey(), t.getValue()));
             }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
@@ -116,19 +125,19 @@ public final class PngWriter {
         }
     }
 
-    private static IIOMetadataNode textTree(String text) {
+    private static IIOMetadataNode textTree(String keyword, String text) {
         IIOMetadataNode root = new IIOMetadataNode(PNG_FORMAT);
         if (StandardCharsets.ISO_8859_1.newEncoder().canEncode(text)) {
             IIOMetadataNode chunk = new IIOMetadataNode("tEXt");
             IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-            entry.setAttribute("keyword", KEYWORD);
+            entry.setAttribute("keyword", keyword);
             entry.setAttribute("value", text);
             chunk.appendChild(entry);
             root.appendChild(chunk);
         } else {
             IIOMetadataNode chunk = new IIOMetadataNode("iTXt");
             IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
-            entry.setAttribute("keyword", KEYWORD);
+            entry.setAttribute("keyword", keyword);
             entry.setAttribute("compressionFlag", "FALSE");
             entry.setAttribute("compressionMethod", "0");
             entry.setAttribute("languageTag", "");

@@ -34,9 +34,11 @@ public final class SdModel implements AutoCloseable {
     private final TypedSession denoiserSession;
     private final SdNetwork network;
     private final VaeDecoder vae;
+    private final OnnxOptions options;
+    private VaeEncoder vaeEncoder;   // opened on first use: text-to-image never needs it
 
     private SdModel(Path dir, Family family, SchedulerConfig scheduler, List<TextEncoder> encoders,
-                    TypedSession denoiserSession, SdNetwork network, VaeDecoder vae) {
+                    TypedSession denoiserSession, SdNetwork network, VaeDecoder vae, OnnxOptions options) {
         this.dir = dir;
         this.family = family;
         this.scheduler = scheduler;
@@ -46,6 +48,7 @@ public final class SdModel implements AutoCloseable {
         this.denoiserSession = denoiserSession;
         this.network = network;
         this.vae = vae;
+        this.options = options;
         this.promptEncoder = new TextEncoders(family, encoders, network.contextWidth());
     }
 
@@ -85,7 +88,7 @@ public final class SdModel implements AutoCloseable {
                     options);
             opened.add(vs);
             VaeDecoder vae = new VaeDecoder(vs, family, factors[0], factors[1]);
-            return new SdModel(dir, family, scheduler, encoders, ds, network, vae);
+            return new SdModel(dir, family, scheduler, encoders, ds, network, vae, options);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {
@@ -194,6 +197,26 @@ public final class SdModel implements AutoCloseable {
         return n == null ? "model" : n.toString();
     }
 
+    /**
+     * A1111's short model hash: the first 10 hex digits of the SHA-256 of the checkpoint file
+     * (modules/sd_models.py, CheckpointInfo.calculate_shorthash). An ONNX folder has no single checkpoint file;
+     * this hashes the denoiser's {@code unet/model.onnx} (or {@code transformer/model.onnx}), the file that
+     * identifies the weights (its external data file, where there is one, is not read).
+     */
+    public String shortHash() {
+        Path file = dir.resolve(family.denoiser().folder()).resolve("model.onnx");
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                sha.update(buf, 0, n);
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest()).substring(0, 10);
+        } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot hash " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     public Family family() {
         return family;
     }
@@ -214,6 +237,27 @@ public final class SdModel implements AutoCloseable {
 
     public VaeDecoder vae() {
         return vae;
+    }
+
+    /**
+     * The VAE encoder ({@code vae_encoder/model.onnx}), opened on the first call with the decoder's scale and shift;
+     * a folder without one fails here with one line naming the file.
+     */
+    public VaeEncoder vaeEncoder() {
+        if (vaeEncoder == null) {
+            Path file = dir.resolve("vae_encoder").resolve("model.onnx");
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + ": no such file (img2img needs the VAE encoder of the export)");
+            }
+            TypedSession session = TypedSession.open(file, "the VAE encoder", options);
+            try {
+                vaeEncoder = new VaeEncoder(session, family, vae.scale(), vae.shift());
+            } catch (RuntimeException e) {
+                session.close();
+                throw e;
+            }
+        }
+        return vaeEncoder;
     }
 
     /** Latent channels, width and height for an image of {@code width} x {@code height} pixels (multiples of 8). */
@@ -258,6 +302,9 @@ public final class SdModel implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(encoders);
         all.add(denoiserSession);
         all.add(vae);
+        if (vaeEncoder != null) {
+            all.add(vaeEncoder);
+        }
         for (AutoCloseable c : all) {
             try {
                 c.close();

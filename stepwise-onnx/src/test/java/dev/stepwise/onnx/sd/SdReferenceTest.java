@@ -11,6 +11,8 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.image.InitImage;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,6 +58,38 @@ class SdReferenceTest {
             Tensor px = sd.vae().decode(r.samples(), 0);
             assertArrayEquals(pixels.shape(), px.shape());
             assertClose(stem + " pixels", pixels.data(), px.data(), tolerance);
+        }
+    }
+
+    static List<JsonNode> img2imgCases() throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        new ObjectMapper().readTree(dir().resolve("img2img.json").toFile()).forEach(out::add);
+        return out;
+    }
+
+    /** img2img: the PNG read and VAE-encoded (mean), noised to the first sigma of the denoise schedule's tail. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("img2imgCases")
+    void img2imgMatchesTheTorchReference(JsonNode c) throws IOException {
+        String stem = c.get("stem").asText();
+        Tensor latent = Npy.read(dir().resolve(stem + "-latent.npy"));
+        Tensor pixels = Npy.read(dir().resolve(stem + "-pixels.npy"));
+        int w = c.get("width").asInt(), h = c.get("height").asInt();
+        try (SdModel sd = SdModelTest.load(c.get("family").asText())) {
+            BufferedImage init = InitImage.resize(InitImage.read(dir().resolve(c.get("init").asText())), w, h,
+                    InitImage.ResizeMode.JUST);
+            Tensor start = sd.vaeEncoder().encode(InitImage.pixels(init));
+            SampleResult r = Stepwise.sample(SampleRequest.builder(sd.model(w, h))
+                    .sampler(c.get("sampler").asText()).scheduler(c.get("scheduler").asText())
+                    .steps(c.get("steps").asInt()).denoise(c.get("denoise").asDouble()).latentImage(start)
+                    .cfg(c.get("cfg").asDouble()).seed(c.get("seed").asLong())
+                    .prompt(sd.promptEncoder().encode(c.get("prompt").asText()))
+                    .negative(sd.promptEncoder().encode(c.get("negative").asText()))
+                    .build());
+            assertEquals(c.get("calls").asInt(), r.calls().nfe());
+            double tolerance = c.get("tolerance").asDouble();
+            assertClose(stem + " latent", latent.data(), r.samples().data(), tolerance);
+            assertClose(stem + " pixels", pixels.data(), sd.vae().decode(r.samples(), 0).data(), tolerance);
         }
     }
 
