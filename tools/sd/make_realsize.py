@@ -280,6 +280,10 @@ def export(module, args, path, inputs, outputs, dynamic, seed):
     n = sum(p.numel() for p in named.values())
     print("%s: %.1f M parameters" % (path, n / 1e6), flush=True)
     with torch.no_grad():
+        for k, p in enumerate(named.values()):
+            # the exporter merges initializers of equal values: make each distinct (one page touched per tensor)
+            p.view(-1)[0] = k + 1
+    with torch.no_grad():
         torch.onnx.export(module.eval(), args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
                           opset_version=14, export_params=False, do_constant_folding=False)
     model = onnx.load(path)
