@@ -25,6 +25,8 @@ import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.metrics.FeatureStats;
+import dev.stepwise.onnx.sd.SdConditioning;
+import dev.stepwise.onnx.sd.SdModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -35,6 +37,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.stepwise.core.SampleResult;
+import dev.stepwise.core.tensor.Tensor;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,14 +49,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code stepwise bench}: timings of whole runs (not run by the tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Benchmarks of whole runs.", subcommands = {BenchCommand.Generate.class, BenchCommand.Compare.class})
+        description = "Benchmarks of whole runs.", subcommands = {BenchCommand.Generate.class, BenchCommand.Compare.class,
+                BenchCommand.Pipeline.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "give a benchmark: generate or compare");
+        throw new ParameterException(spec.commandLine(), "give a benchmark: generate, compare or pipeline");
     }
 
     /**
@@ -333,6 +338,114 @@ final class BenchCommand implements Runnable {
                     Files.deleteIfExists(p);
                 }
             }
+        }
+    }
+
+    /**
+     * {@code stepwise bench pipeline}: one Stable Diffusion folder's parts timed as generate runs them: the text
+     * encoders (positive and negative prompt), the UNet per call (cond and uncond rows batched, as generate sends
+     * them), Stepwise's own share of sampling (the sampler and guidance outside the network), the VAE decode, and
+     * the process's peak resident memory. The sessions are opened once and closed at the end.
+     */
+    @Command(name = "pipeline", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Time a Stable Diffusion folder's parts: text encoding, seconds per UNet call (cond+uncond "
+                    + "batched), Stepwise's share of a step, VAE decode, and peak RSS (VmHWM).")
+    static final class Pipeline implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", paramLabel = "DIR", required = true,
+                description = "A diffusers/optimum ONNX folder (e.g. from tools/sd/make_realsize.py).")
+        Path model;
+
+        @Option(names = "--steps", paramLabel = "N", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
+        int steps;
+
+        @Option(names = "--width", paramLabel = "W", description = "Pixels (multiple of 8). Default: the family's size.")
+        Integer width;
+
+        @Option(names = "--height", paramLabel = "H", description = "Pixels (multiple of 8). Default: the width.")
+        Integer height;
+
+        @Option(names = "--cfg", paramLabel = "X", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
+        double cfg;
+
+        @Mixin
+        DeviceOptions onnx = new DeviceOptions();
+
+        @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.BENCH_GENERATE)
+        Map<String, String> limit = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            Limits limits = LimitFlag.parse(limit, "steps", "threads");
+            SamplingOptions.checkSteps(steps, limits);
+            if (!SdModel.isModelFolder(model)) {
+                throw new UsageException("--model " + model + " is not allowed; give a diffusers/optimum ONNX folder "
+                        + "(one with model_index.json)");
+            }
+            OnnxOptions options = onnx.options(1, limits);
+            PrintWriter out = spec.commandLine().getOut();
+            long t0 = System.nanoTime();
+            try (SdModel sd = SdModel.load(model, options)) {
+                double open = (System.nanoTime() - t0) / 1e9;
+                int w = width != null ? width : height != null ? height : sd.family().nativeSize();
+                int h = height != null ? height : w;
+                SdModel.checkSize("--width", w);
+                SdModel.checkSize("--height", h);
+                out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps euler/normal, cfg %s, device %s, intra-op threads "
+                                + "%s, %d cores%n", sd.name(), sd.family().title(), w, h, steps, GenerateCommand.plain(cfg),
+                        options.device().id(), onnx.threadsText(), Runtime.getRuntime().availableProcessors());
+                out.printf(Locale.ROOT, "opening the sessions: %.2f s, peak RSS so far %s%n", open, peakRss());
+                out.flush();
+                sd.promptEncoder().encode("warm-up");
+                long e0 = System.nanoTime();
+                SdConditioning positive = sd.promptEncoder().encode("a photograph of an astronaut riding a horse");
+                SdConditioning negative = sd.promptEncoder().encode("");
+                double encode = (System.nanoTime() - e0) / 1e9;
+                out.printf(Locale.ROOT, "text encoding (positive + negative prompt, after a warm-up): %.3f s%n", encode);
+                out.flush();
+                TimedNetwork network = new TimedNetwork(sd.network());
+                Model m = sd.model(network, w, h);
+                SampleRequest request = ScheduleNames.resolve("normal", null)
+                        .apply(SampleRequest.builder(m).sampler("euler"), Map.of()).steps(steps).cfg(cfg).seed(1)
+                        .prompt(positive).negative(negative).build();
+                long s0 = System.nanoTime();
+                SampleResult result = Stepwise.sample(request);
+                double sampling = (System.nanoTime() - s0) / 1e9;
+                double net = network.nanos() / 1e9;
+                out.printf(Locale.ROOT, "UNet: %d calls, %d rows, %.3f s per call (mean, the first call's warm-up "
+                                + "included)%n", network.calls(), network.rows(), net / network.calls());
+                out.printf(Locale.ROOT, "sampling: %.3f s wall, of which outside the network (sampler, guidance): "
+                        + "%.4f s = %.3f%% of a step; peak RSS so far %s%n", sampling, sampling - net,
+                        100 * (sampling - net) / sampling, peakRss());
+                out.flush();
+                Tensor latents = result.samples();
+                long d0 = System.nanoTime();
+                sd.vae().decode(latents, 0);
+                double decode = (System.nanoTime() - d0) / 1e9;
+                out.printf(Locale.ROOT, "VAE decode (one image): %.3f s%n", decode);
+                out.printf(Locale.ROOT, "peak RSS (VmHWM): %s%n", peakRss());
+                out.flush();
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            return 0;
+        }
+
+        /** The process's peak resident set (Linux /proc/self/status VmHWM), or "unknown" elsewhere. */
+        static String peakRss() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmHWM:")) {
+                        long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        return String.format(Locale.ROOT, "%.2f GiB", kb / 1024.0 / 1024.0);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return "unknown";
+            }
+            return "unknown";
         }
     }
 }

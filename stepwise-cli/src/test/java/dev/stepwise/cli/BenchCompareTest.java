@@ -25,7 +25,7 @@ class BenchCompareTest {
         Cli.Result r = Cli.run("bench");
         assertEquals(Main.USAGE, r.code());
         assertEquals(1, r.errLines(), r.err());
-        assertTrue(r.err().contains("generate or compare"), r.err());
+        assertTrue(r.err().contains("generate, compare or pipeline"), r.err());
     }
 
     /** Each is refused before the model is opened or anything runs: exit 2 and one line naming the value. */
