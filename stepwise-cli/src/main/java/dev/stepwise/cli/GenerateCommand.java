@@ -7,7 +7,6 @@ import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.noise.RandnSource;
-import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.tensor.Tensor;
@@ -264,7 +263,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--filter: " + e.getMessage());
         }
         OnnxOptions options = onnx.options(1, limits);
-        SamplerInfo info = Samplers.get(sampling.sampler);
+        SamplerInfo info = sampling.resolveSampler();   // A1111 labels too
         info.options(samplerParameters);
         ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
         SamplingOptions.checkSteps(sampling.steps, limits);   // a schedule file's own step count, without --steps
