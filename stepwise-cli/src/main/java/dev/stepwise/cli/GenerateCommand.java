@@ -5,7 +5,6 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.noise.RandnSource;
-import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.harness.Generation;
@@ -286,9 +285,9 @@ final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--filter: " + e.getMessage());
         }
         OnnxOptions options = onnx.options(1, limits);
+        SamplerInfo info = sampling.resolveSampler();   // A1111 labels too; a label's scheduler before --scheduler resolves
         ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
         checkOutput();
-        SamplerInfo info = Samplers.get(sampling.sampler);
         info.options(samplerParameters);
         return new Checked(info, sched, f, options, limits);
     }

@@ -2,6 +2,8 @@ package dev.stepwise.cli;
 
 import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.model.Model;
+import dev.stepwise.core.samplers.A1111SamplerNames;
+import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.harness.Generation;
 import dev.stepwise.harness.Limits;
@@ -20,7 +22,8 @@ import picocli.CommandLine.Spec;
 final class SamplingOptions {
 
     @Option(names = "--sampler", paramLabel = "NAME",
-            description = "Sampler name (see 'stepwise list samplers'). Default: ${DEFAULT-VALUE}.")
+            description = "Sampler name (see 'stepwise list samplers'); generate also takes A1111's labels such as"
+                    + " \"DPM++ 2M Karras\" or \"Euler a\". Default: ${DEFAULT-VALUE}.")
     String sampler;
 
     @Option(names = "--scheduler", paramLabel = "NAME|file:FILE",
@@ -65,6 +68,19 @@ final class SamplingOptions {
         } catch (SettingException e) {
             throw new UsageException(e.againstOption("--"));
         }
+    }
+
+    /**
+     * --sampler resolved: a catalogue name, or an A1111 label or alias ("DPM++ 2M Karras", "Euler a", k_euler_a)
+     * whose scheduler part, if it names one, applies unless --scheduler is given. Call before {@link #scheduler}.
+     */
+    SamplerInfo resolveSampler() {
+        A1111SamplerNames.Choice choice = A1111SamplerNames.resolve(sampler);
+        if (choice.scheduler().isPresent() && !command.commandLine().getParseResult().hasMatchedOption("--scheduler")) {
+            scheduler = choice.scheduler().get();
+        }
+        sampler = choice.sampler();
+        return Samplers.get(sampler);
     }
 
     /**

@@ -60,6 +60,26 @@ class GenerateSdTest {
     }
 
     @Test
+    void anA1111LabelIsItsSamplerAndScheduler() throws IOException {
+        Path a = dir.resolve("a.png"), b = dir.resolve("b.png");
+        String[] common = {"generate", "--model", folder("sd1").toString(), "--prompt", "a cat", "--width", "64",
+            "--height", "48", "--steps", "4", "--seed", "5", "--no-progress"};
+        Cli.Result r = Cli.run(concat(common, "--sampler", "DPM++ 2M Karras", "-o", a.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertEquals(0, Cli.run(concat(common, "--sampler", "dpmpp_2m", "--scheduler", "karras", "-o", b.toString()))
+                .code());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+        assertTrue(new String(Files.readAllBytes(a), StandardCharsets.ISO_8859_1)
+                .contains("Sampler: dpmpp_2m, Schedule type: karras"), "infotext");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void sdxlBatchWritesAGridAndEachImage() throws IOException {
         Path out = dir.resolve("grid.png");
         Cli.Result r = generate(out, "sdxl", "--width", "64", "--batch", "2", "--each");

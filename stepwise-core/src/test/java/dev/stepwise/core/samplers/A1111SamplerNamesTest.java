@@ -1,0 +1,48 @@
+package dev.stepwise.core.samplers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.core.samplers.A1111SamplerNames.Choice;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A1111's labels against the k-diffusion functions its samplers_k_diffusion table names. */
+class A1111SamplerNamesTest {
+
+    @Test
+    void labelsMapToTheirKDiffusionFunctions() {
+        assertEquals(new Choice("dpmpp_2m", Optional.of("karras")), A1111SamplerNames.resolve("DPM++ 2M Karras"));
+        assertEquals(new Choice("euler_ancestral", Optional.empty()), A1111SamplerNames.resolve("Euler a"));
+        assertEquals(new Choice("euler_ancestral", Optional.empty()), A1111SamplerNames.resolve("k_euler_a"));
+        assertEquals(new Choice("dpmpp_2m_sde", Optional.of("exponential")),
+                A1111SamplerNames.resolve("DPM++ 2M SDE Exponential"));
+        assertEquals(new Choice("dpmpp_2m_sde_heun", Optional.empty()), A1111SamplerNames.resolve("DPM++ 2M SDE Heun"));
+        assertEquals(new Choice("dpm_2_ancestral", Optional.of("karras")), A1111SamplerNames.resolve("k_dpm_2_a_ka"));
+        assertEquals(new Choice("uni_pc", Optional.empty()), A1111SamplerNames.resolve("unipc"));
+    }
+
+    @Test
+    void comfyNamesPassThrough() {
+        for (String name : Samplers.names()) {
+            assertEquals(new Choice(name, Optional.empty()), A1111SamplerNames.resolve(name));
+        }
+    }
+
+    @Test
+    void everyLabelResolvesToARegisteredSampler() {
+        for (String label : A1111SamplerNames.labels()) {
+            assertTrue(Samplers.names().contains(A1111SamplerNames.resolve(label).sampler()), label);
+        }
+    }
+
+    @Test
+    void unknownNameListsBothVocabularies() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> A1111SamplerNames.resolve("Euler b"));
+        assertTrue(e.getMessage().contains("Euler b"), e.getMessage());
+        assertTrue(e.getMessage().contains("DPM++ 2M"), e.getMessage());
+        assertTrue(e.getMessage().contains("dpmpp_2m"), e.getMessage());
+    }
+}
