@@ -48,10 +48,7 @@ public record DpmAdaptive(int order, double rtol, double atol, double hInit, dou
         if (sigmas.length <= 1) {
             return;
         }
-        double sigmaMin = sigmas[sigmas.length - 1] > 0 ? sigmas[sigmas.length - 1] : sigmas[sigmas.length - 2];
-        if (!(sigmaMin > 0)) {
-            throw new IllegalArgumentException("dpm_adaptive needs a positive sigma before the end of the list");
-        }
+        double sigmaMin = DpmSolver.sigmaMin(sigmas, "dpm_adaptive");
         double tEnd = DpmSolver.t(sigmaMin);
         double s = DpmSolver.t(sigmas[0]);
         DpmSolver solver = new DpmSolver(ctx);

@@ -24,10 +24,7 @@ public record DpmFast() implements Sampler {
         if (sigmas.length <= 1) {
             return;
         }
-        double sigmaMin = sigmas[sigmas.length - 1] > 0 ? sigmas[sigmas.length - 1] : sigmas[sigmas.length - 2];
-        if (!(sigmaMin > 0)) {
-            throw new IllegalArgumentException("dpm_fast needs a positive sigma before the end of the list");
-        }
+        double sigmaMin = DpmSolver.sigmaMin(sigmas, "dpm_fast");
         int nfe = sigmas.length - 1;
         int m = nfe / 3 + 1;
         int[] orders = new int[m];

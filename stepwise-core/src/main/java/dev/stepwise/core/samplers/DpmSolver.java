@@ -38,6 +38,19 @@ final class DpmSolver {
         return Math.exp(-t);
     }
 
+    /**
+     * The smallest positive sigma of a list that ends in zero or at sigma_min: k-diffusion's dpm_fast and
+     * dpm_adaptive integrate in t from sigmas[0] to it and take no final step to zero.
+     */
+    static double sigmaMin(double[] sigmas, String sampler) {
+        double last = sigmas[sigmas.length - 1];
+        double sigmaMin = last > 0 ? last : sigmas[sigmas.length - 2];
+        if (!(sigmaMin > 0)) {
+            throw new IllegalArgumentException(sampler + " needs a positive sigma before the end of the list");
+        }
+        return sigmaMin;
+    }
+
     static double t(double sigma) {
         return -Math.log(sigma);
     }
