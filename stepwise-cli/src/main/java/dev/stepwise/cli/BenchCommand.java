@@ -86,8 +86,8 @@ final class BenchCommand implements Runnable {
         /** --scheduler resolved (a schedule file read) before the model is loaded. */
         private ScheduleNames.Entry schedulerEntry;
 
-        @Option(names = "--steps", paramLabel = "N", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}.")
-        int steps;
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions(20);
 
         @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "sneaker", description = "Default: ${DEFAULT-VALUE}.")
         String prompt;
@@ -96,20 +96,12 @@ final class BenchCommand implements Runnable {
                 description = "Measured time per configuration, after one warm-up run (> 0). Default: ${DEFAULT-VALUE}.")
         double seconds;
 
-        @Mixin
-        DeviceOptions onnx = new DeviceOptions();
-
-        @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.BENCH_GENERATE)
-        Map<String, String> limit = new LinkedHashMap<>();
-
         @Override
         public Integer call() {
-            Limits limits = LimitFlag.parse(limit, "steps", "threads");
-            SamplingOptions.checkSteps(steps, limits);
+            OnnxOptions options = run.check();
             if (!(seconds > 0) || Double.isInfinite(seconds)) {
                 throw new UsageException("--seconds " + seconds + " is not allowed; give a time > 0");
             }
-            OnnxOptions options = onnx.options(1, limits);
             schedulerEntry = ScheduleNames.resolve(scheduler, null);
             PrintWriter out = spec.commandLine().getOut();
             try (ImageModel image = ImageModel.load(ModelFolders.resolve(model), options)) {
@@ -119,8 +111,8 @@ final class BenchCommand implements Runnable {
                 Model m = new Model(c.name(), new NetworkDenoiser(network, c.sampling()), c.sampling(), c.sampleShape());
                 Conditioning positive = image.prompt(prompt);
                 out.printf(Locale.ROOT, "model %s, %s/%s, %d steps, prompt \"%s\", device %s, intra-op threads %s, %d cores, "
-                                + "%.1f s per row%n", c.name(), sampler, scheduler, steps, prompt,
-                        options.device().id(), onnx.threadsText(), Runtime.getRuntime().availableProcessors(), seconds);
+                                + "%.1f s per row%n", c.name(), sampler, scheduler, run.steps, prompt,
+                        options.device().id(), run.onnx.threadsText(), Runtime.getRuntime().availableProcessors(), seconds);
                 out.printf("%-4s %-6s %-10s %-10s %-9s %-12s %s%n", "cfg", "batch", "cond+unc", "images/s", "ms/image",
                         "net ms/run", "outside network");
                 double[][] perRun = new double[2][2];
@@ -159,7 +151,7 @@ final class BenchCommand implements Runnable {
         }
 
         private Timing time(Model m, TimedNetwork network, Conditioning positive, double cfg, int batch, boolean batched) {
-            SampleRequest request = schedulerEntry.apply(SampleRequest.builder(m).sampler(sampler), Map.of()).steps(steps)
+            SampleRequest request = schedulerEntry.apply(SampleRequest.builder(m).sampler(sampler), Map.of()).steps(run.steps)
                     .cfg(cfg).batch(batch).seed(1).prompt(positive).batchCondUncond(batched).build();
             Stepwise.sample(request); // warm-up
             network.reset();
@@ -358,44 +350,32 @@ final class BenchCommand implements Runnable {
                 description = "A diffusers/optimum ONNX folder (e.g. from tools/sd/make_realsize.py).")
         Path model;
 
-        @Option(names = "--steps", paramLabel = "N", defaultValue = "4", description = "Default: ${DEFAULT-VALUE}.")
-        int steps;
+        @Mixin
+        BenchRunOptions run = new BenchRunOptions(4);
 
-        @Option(names = "--width", paramLabel = "W", description = "Pixels (multiple of 8). Default: the family's size.")
-        Integer width;
-
-        @Option(names = "--height", paramLabel = "H", description = "Pixels (multiple of 8). Default: the width.")
-        Integer height;
+        @Mixin
+        SizeOptions size = new SizeOptions();
 
         @Option(names = "--cfg", paramLabel = "X", defaultValue = "7", description = "Default: ${DEFAULT-VALUE}.")
         double cfg;
 
-        @Mixin
-        DeviceOptions onnx = new DeviceOptions();
-
-        @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.BENCH_GENERATE)
-        Map<String, String> limit = new LinkedHashMap<>();
-
         @Override
         public Integer call() {
-            Limits limits = LimitFlag.parse(limit, "steps", "threads");
-            SamplingOptions.checkSteps(steps, limits);
+            OnnxOptions options = run.check();
+            size.check();
             if (!SdModel.isModelFolder(model)) {
                 throw new UsageException("--model " + model + " is not allowed; give a diffusers/optimum ONNX folder "
                         + "(one with model_index.json)");
             }
-            OnnxOptions options = onnx.options(1, limits);
             PrintWriter out = spec.commandLine().getOut();
             long t0 = System.nanoTime();
             try (SdModel sd = SdModel.load(model, options)) {
                 double open = (System.nanoTime() - t0) / 1e9;
-                int w = width != null ? width : height != null ? height : sd.family().nativeSize();
-                int h = height != null ? height : w;
-                SdModel.checkSize("--width", w);
-                SdModel.checkSize("--height", h);
+                int[] wh = size.resolve(sd.nativeSize());
+                int w = wh[0], h = wh[1];
                 out.printf(Locale.ROOT, "model %s (%s), %dx%d, %d steps euler/normal, cfg %s, device %s, intra-op threads "
-                                + "%s, %d cores%n", sd.name(), sd.family().title(), w, h, steps, GenerateCommand.plain(cfg),
-                        options.device().id(), onnx.threadsText(), Runtime.getRuntime().availableProcessors());
+                                + "%s, %d cores%n", sd.name(), sd.family().title(), w, h, run.steps, GenerateCommand.plain(cfg),
+                        options.device().id(), run.onnx.threadsText(), Runtime.getRuntime().availableProcessors());
                 out.printf(Locale.ROOT, "opening the sessions: %.2f s, peak RSS so far %s%n", open, peakRss());
                 out.flush();
                 sd.promptEncoder().encode("warm-up");
@@ -408,7 +388,7 @@ final class BenchCommand implements Runnable {
                 TimedNetwork network = new TimedNetwork(sd.network());
                 Model m = sd.model(network, w, h);
                 SampleRequest request = ScheduleNames.resolve("normal", null)
-                        .apply(SampleRequest.builder(m).sampler("euler"), Map.of()).steps(steps).cfg(cfg).seed(1)
+                        .apply(SampleRequest.builder(m).sampler("euler"), Map.of()).steps(run.steps).cfg(cfg).seed(1)
                         .prompt(positive).negative(negative).build();
                 long s0 = System.nanoTime();
                 SampleResult result = Stepwise.sample(request);

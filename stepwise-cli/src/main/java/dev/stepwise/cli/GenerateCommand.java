@@ -74,14 +74,8 @@ final class GenerateCommand implements Callable<Integer> {
                     + "with model_index.json: SD1.x, SD2.x, SDXL, SD3). Default: ${DEFAULT-VALUE}.")
     String model;
 
-    @Option(names = "--width", paramLabel = "W",
-            description = "Image width in pixels, for a Stable Diffusion folder: a multiple of 8. Default: the family's "
-                    + "size (SD1 512, SD2-v 768, SDXL and SD3 1024).")
-    Integer width;
-
-    @Option(names = "--height", paramLabel = "H",
-            description = "Image height in pixels, for a Stable Diffusion folder: a multiple of 8. Default: as --width.")
-    Integer height;
+    @Mixin
+    SizeOptions size = new SizeOptions();
 
     @Mixin
     SamplingOptions sampling = new SamplingOptions("dpmpp_2m", "karras");
@@ -176,8 +170,8 @@ final class GenerateCommand implements Callable<Integer> {
                         + "' is a class-conditional model without a VAE");
             }
         }
-        if (width != null || height != null) {
-            throw new UsageException((width != null ? "--width" : "--height") + " applies to Stable Diffusion folders;"
+        if (size.given()) {
+            throw new UsageException((size.width != null ? "--width" : "--height") + " applies to Stable Diffusion folders;"
                     + " --model '" + model + "' makes images of its own fixed size (use --scale to enlarge them)");
         }
         Plan plan = prepare(checked);

@@ -50,8 +50,7 @@ final class SdGeneration {
                         + " image size is --width and --height");
             }
         }
-        checkSize("--width", c.width);
-        checkSize("--height", c.height);
+        c.size.check();
         InitImage.ResizeMode resize = resizeMode();
         BufferedImage init = c.initImage == null ? null : readInit();
         SampleResult result = null;   // the last batch's: its sigmas and calls are every batch's
@@ -63,7 +62,7 @@ final class SdGeneration {
         int total = c.batch * c.batchCount;
         try (SdModel sd = SdModel.load(dir, checked.options());
              Progress progress = Progress.create(!c.noProgress, total == 1 ? "1 image" : total + " images")) {
-            int nativeSize = sd.family().nativeSize();
+            int nativeSize = sd.nativeSize();
             int[] size = size(init, nativeSize);
             w = size[0];
             h = size[1];
@@ -188,7 +187,7 @@ final class SdGeneration {
      * VAEEncode crops to the VAE's factor), else the family's native size.
      */
     private int[] size(BufferedImage init, int nativeSize) {
-        if (c.width == null && c.height == null && init != null) {
+        if (!c.size.given() && init != null) {
             int w = init.getWidth() / 8 * 8, h = init.getHeight() / 8 * 8;
             if (w < 8 || h < 8) {
                 throw new UsageException("--init-image " + c.initImage + " is " + init.getWidth() + "x"
@@ -196,8 +195,7 @@ final class SdGeneration {
             }
             return new int[] {w, h};
         }
-        int w = c.width != null ? c.width : c.height != null ? c.height : nativeSize;
-        return new int[] {w, c.height != null ? c.height : w};
+        return c.size.resolve(nativeSize);
     }
 
     /** The init image resized, VAE-encoded (the mean) and repeated over the batch. */
@@ -211,20 +209,6 @@ final class SdGeneration {
         int[] shape = one.shape().clone();
         shape[0] = c.batch;
         return Tensor.wrap(all, shape);
-    }
-
-    private static void checkSize(String option, Integer pixels) {
-        if (pixels == null) {
-            return;
-        }
-        try {
-            SdModel.checkSize(option, pixels);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
-        if (pixels > 16384) {
-            throw new UsageException(option + " " + pixels + " is not allowed; at most 16384 pixels");
-        }
     }
 
     /** The images side by side, {@code columns} a row (0: a near-square grid). */

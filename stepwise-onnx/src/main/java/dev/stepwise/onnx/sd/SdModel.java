@@ -124,21 +124,21 @@ public final class SdModel implements AutoCloseable {
         String plain = cls.replaceFirst("^(ORT|Onnx)", "");
         Family f;
         if (plain.startsWith("StableDiffusion3")) {
-            f = new Family.Sd3();
+            f = Family.SD3;
         } else if (plain.startsWith("StableDiffusionXL")) {
-            f = new Family.Sdxl();
+            f = Family.SDXL;
         } else if (plain.startsWith("StableDiffusion")) {
             ClipTokenizer t = tokenizers.computeIfAbsent("tokenizer", n -> ClipTokenizer.load(dir.resolve(n)));
-            f = t.pad() == t.eos() ? new Family.Sd1() : new Family.Sd2(scheduler.prediction() == Prediction.V);
+            f = t.pad() == t.eos() ? Family.SD1 : Family.SD2;
         } else {
             throw new IllegalArgumentException(file + ": _class_name '" + cls + "', expected a Stable Diffusion pipeline"
                     + " (StableDiffusionPipeline, StableDiffusionXLPipeline or StableDiffusion3Pipeline)");
         }
         boolean flow = scheduler.prediction() == Prediction.FLOW;
-        if (flow != (f instanceof Family.Sd3)) {
+        if (flow != f.flow()) {
             throw new IllegalArgumentException(dir.resolve("scheduler").resolve("scheduler_config.json") + ": "
                     + scheduler.className() + " for an " + f.title() + " pipeline, expected "
-                    + (f instanceof Family.Sd3 ? "FlowMatchEulerDiscreteScheduler" : "a discrete (DDPM-family) scheduler"));
+                    + (f.flow() ? "FlowMatchEulerDiscreteScheduler" : "a discrete (DDPM-family) scheduler"));
         }
         return f;
     }
@@ -159,10 +159,10 @@ public final class SdModel implements AutoCloseable {
         }
         int ctx = network.contextWidth();
         String input = family.denoiser().context();
-        if (ctx > 0 && (family instanceof Family.Sd3 ? sum > ctx : sum != ctx)) {
+        if (ctx > 0 && (family.padsContext() ? sum > ctx : sum != ctx)) {
             throw new IllegalArgumentException(network.file() + ": input '" + input + "' takes " + ctx
                     + " values per token, but the text encoders give " + sum + " (" + from + ")"
-                    + (family instanceof Family.Sd3 ? "; expected at most " + ctx : "; expected them to match"));
+                    + (family.padsContext() ? "; expected at most " + ctx : "; expected them to match"));
         }
         int p = network.pooledWidth();
         if (family.denoiser().pooled() != null && p > 0 && p != pooled) {
@@ -219,6 +219,11 @@ public final class SdModel implements AutoCloseable {
 
     public Family family() {
         return family;
+    }
+
+    /** The image size the model was trained at (SD2: 768 for v-prediction, 512 for eps), the default width. */
+    public int nativeSize() {
+        return family.nativeSize(scheduler.prediction());
     }
 
     public SchedulerConfig scheduler() {
