@@ -10,6 +10,7 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.harness.Cell;
 import dev.stepwise.harness.CellResult;
+import dev.stepwise.harness.CompareReport;
 import dev.stepwise.harness.Comparison;
 import dev.stepwise.harness.ImageSource;
 import dev.stepwise.harness.Limits;
@@ -245,7 +246,7 @@ final class BenchCommand implements Runnable {
                     realStats = source instanceof ImageSource image ? image.referenceStats() : null;
                 }
                 Map<String, Double> stages = new LinkedHashMap<>();
-                CompareCommand.writeReport(plan, cells, results, realStats, List.of(), null, null, dir, stages);
+                CompareReport.write(plan, cells, results, realStats, List.of(), null, null, dir, stages);
                 print(out, results, workers, openSeconds, runSeconds, stages);
             } finally {
                 deleteTree(dir);

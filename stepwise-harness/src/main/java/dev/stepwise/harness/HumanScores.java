@@ -29,6 +29,11 @@ public final class HumanScores {
         return checklist;
     }
 
+    /** The scores given to one cell's image, by criterion (0 or 1; criteria not scored yet are absent). */
+    public Map<String, Integer> given(String cellId) {
+        return Map.copyOf(scores.getOrDefault(cellId, Map.of()));
+    }
+
     /**
      * The human score of a configuration's images: over its finished cells whose prompt the checklist
      * scores, fully scored images counted, the others reported as unscored.

@@ -42,19 +42,35 @@ public final class ScoringSheet {
         if (Files.exists(file) && holdsScores(file)) {
             return false;
         }
+        writeScores(file, plan, results, checklist, Map.of());
+        return true;
+    }
+
+    /**
+     * Writes the sheet with scores filled in ({@value #SCORES} as a person would save it): every scorable image x
+     * criterion in plan order, the score from {@code scores} (by cell id, then criterion: 0 or 1) or blank.
+     *
+     * @throws IllegalArgumentException for a score other than 0 or 1
+     */
+    public static void writeScores(Path file, Plan plan, List<CellResult> results, Checklist checklist,
+                                   Map<String, Map<String, Integer>> scores) throws IOException {
         StringBuilder out = new StringBuilder();
         Csv.row(out, COLUMNS);
         for (CellResult r : scorable(plan, results, checklist)) {
             Cell c = r.cell();
             String prompt = plan.prompts().get(c.prompt()).prompt();
+            Map<String, Integer> given = scores.getOrDefault(r.id(), Map.of());
             for (String criterion : checklist.criteria(prompt)) {
+                Integer v = given.get(criterion);
+                if (v != null && v != 0 && v != 1) {
+                    throw new IllegalArgumentException("score " + v + " is not allowed; give 0 (flawed) or 1 (acceptable)");
+                }
                 Csv.row(out, List.of(r.image(), c.config().sampler().label(), c.config().scheduler().label(),
                         Integer.toString(c.steps()), Cell.plain(c.config().cfg()), prompt, Long.toString(c.seed()),
-                        criterion, ""));
+                        criterion, v == null ? "" : v.toString()));
             }
         }
         AtomicFiles.write(file, out.toString().getBytes(StandardCharsets.UTF_8));
-        return true;
     }
 
     /**
@@ -132,7 +148,7 @@ public final class ScoringSheet {
     }
 
     /** The finished cells with an image whose prompt the checklist scores, once each, in plan order. */
-    static List<CellResult> scorable(Plan plan, List<CellResult> results, Checklist checklist) {
+    public static List<CellResult> scorable(Plan plan, List<CellResult> results, Checklist checklist) {
         Map<String, CellResult> byId = new LinkedHashMap<>();
         for (CellResult r : results) {
             if (!r.failed() && !r.image().isEmpty() && r.cell().prompt() < plan.prompts().size()

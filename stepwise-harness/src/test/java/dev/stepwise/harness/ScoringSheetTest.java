@@ -87,6 +87,27 @@ class ScoringSheetTest {
     }
 
     @Test
+    void writtenScoresReadBack() throws IOException {
+        // Euler's first image: every criterion of its prompt met, one failed; the rest left blank.
+        CellResult first = results.get(0);
+        List<String> criteria = checklist.criteria("sneaker");
+        Map<String, Integer> given = new java.util.HashMap<>();
+        criteria.forEach(c -> given.put(c, 1));
+        given.put(criteria.get(0), 0);
+        Path filled = dir.resolve(ScoringSheet.SCORES);
+        ScoringSheet.writeScores(filled, plan, results, checklist, Map.of(first.id(), given));
+        HumanScores scores = ScoringSheet.read(filled, plan, results, checklist);
+        assertEquals(given, scores.given(first.id()));
+        Summary.HumanScore euler = scores.of(first.cell().config());
+        assertEquals(1, euler.images());
+        assertEquals(31, euler.unscored());
+        assertEquals(14, euler.total());
+        assertEquals(15, euler.possible());
+        assertThrows(IllegalArgumentException.class, () -> ScoringSheet.writeScores(filled, plan, results, checklist,
+                Map.of(first.id(), Map.of(criteria.get(0), 2))));
+    }
+
+    @Test
     void aggregatesLikeTheCommunityExperiment() throws IOException {
         Path sheet = dir.resolve(ScoringSheet.SHEET);
         ScoringSheet.write(sheet, plan, results, checklist);

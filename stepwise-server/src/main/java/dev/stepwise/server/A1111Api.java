@@ -3,6 +3,7 @@ package dev.stepwise.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.stepwise.core.samplers.A1111SamplerNames;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.image.Infotext;
@@ -34,11 +35,12 @@ final class A1111Api {
         c.routes.post("/sdapi/v1/txt2img", ctx -> txt2img(s, state, ctx));
         c.routes.get("/sdapi/v1/samplers", ctx -> {
             ArrayNode out = s.json.createArrayNode();
-            for (A1111Names.Sampler x : A1111Names.SAMPLERS) {
+            for (A1111SamplerNames.Label x : A1111SamplerNames.entries()) {
                 ObjectNode n = out.addObject();
                 n.put("name", x.label());
                 n.set("aliases", s.json.valueToTree(x.aliases()));
-                n.putObject("options");
+                ObjectNode options = n.putObject("options");
+                x.automaticScheduler().ifPresent(v -> options.put("scheduler", v));
             }
             ctx.json(out);
         });
@@ -122,9 +124,8 @@ final class A1111Api {
         String samplerName = f.string(samplerField, "Euler");
         A1111Names.Resolved sampler = A1111Names.sampler(samplerName, samplerField);
         String schedulerName = f.string("scheduler", "Automatic");
-        // An old "DPM++ 2M Karras" name carries its schedule when the request leaves the scheduler to A1111.
-        String scheduler = schedulerName.equalsIgnoreCase("automatic") && sampler.scheduler() != null ? sampler.scheduler()
-                : A1111Names.scheduler(schedulerName, "scheduler");
+        // "Automatic": an old "DPM++ 2M Karras" name's schedule, or the label's own ("DPM++ 2M": karras), as A1111 does.
+        String scheduler = A1111Names.scheduler(schedulerName, sampler, "scheduler");
         ModelConfig config = modelConfig(s, model);
         int h = config.sampleShape()[1], w = config.sampleShape()[2];
         long width = f.integer("width", w, 1, Integer.MAX_VALUE), height = f.integer("height", h, 1, Integer.MAX_VALUE);

@@ -13,9 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,21 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The A1111 subset against a server on an ephemeral loopback port, with the payload shapes A1111 clients send. */
 class A1111ApiTest {
-    @TempDir
-    static Path data;
-    static StepwiseServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = StepwiseServer.start(ServerConfig.defaults(Http.fixtures(), data).withPort(0));
-        http = new Http(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = new TestServer();
 
     static ObjectNode fixture() throws IOException {
         try (InputStream in = A1111ApiTest.class.getResourceAsStream("/a1111/txt2img.json")) {
@@ -48,7 +34,7 @@ class A1111ApiTest {
     @Test
     void txt2imgWithAFullClientPayload() throws IOException {
         ObjectNode body = fixture();
-        Http.Response r = http.post("/sdapi/v1/txt2img", body.toString());
+        Http.Response r = server.http().post("/sdapi/v1/txt2img", body.toString());
         assertEquals(200, r.status(), r.toString());
         JsonNode j = r.json();
         assertEquals(4, j.get("images").size());   // batch_size 2 x n_iter 2
@@ -74,14 +60,25 @@ class A1111ApiTest {
 
     @Test
     void oldKarrasNamesAndAliasesMapToTheRegistry() {
-        Http.Response r = http.post("/sdapi/v1/txt2img", "{\"prompt\": \"bag\", \"seed\": 5, \"steps\": 2, \"sampler_name\":"
+        Http.Response r = server.http().post("/sdapi/v1/txt2img", "{\"prompt\": \"bag\", \"seed\": 5, \"steps\": 2, \"sampler_name\":"
                 + " \"DPM++ 2M Karras\", \"override_settings\": {\"sd_model_checkpoint\": \"tiny-eps\"}}");
         assertEquals(200, r.status(), r.toString());
         String infotext = infotext(r);
         assertTrue(infotext.contains("Sampler: dpmpp_2m, Schedule type: karras, CFG scale: 7, Seed: 5,"), infotext);
-        r = http.post("/sdapi/v1/txt2img", "{\"seed\": 5, \"steps\": 2, \"sampler_index\": \"k_euler_a\", \"scheduler\":"
+        r = server.http().post("/sdapi/v1/txt2img", "{\"seed\": 5, \"steps\": 2, \"sampler_index\": \"k_euler_a\", \"scheduler\":"
                 + " \"sgm_uniform\", \"override_settings\": {\"sd_model_checkpoint\": \"tiny-eps\"}}");
         assertTrue(infotext(r).contains("Sampler: euler_ancestral, Schedule type: sgm_uniform,"), infotext(r));
+    }
+
+    @Test
+    void automaticIsTheLabelsOwnScheduler() {
+        // sd_samplers_kdiffusion.py: "DPM++ 2M" carries 'scheduler': 'karras', which "Automatic" picks; "Euler" has none
+        Http.Response r = server.http().post("/sdapi/v1/txt2img", "{\"seed\": 5, \"steps\": 2, \"sampler_name\": \"DPM++ 2M\","
+                + " \"scheduler\": \"Automatic\", \"override_settings\": {\"sd_model_checkpoint\": \"tiny-eps\"}}");
+        assertTrue(infotext(r).contains("Sampler: dpmpp_2m, Schedule type: karras,"), infotext(r));
+        r = server.http().post("/sdapi/v1/txt2img", "{\"seed\": 5, \"steps\": 2, \"sampler_name\": \"Euler\","
+                + " \"override_settings\": {\"sd_model_checkpoint\": \"tiny-eps\"}}");
+        assertTrue(infotext(r).contains("Sampler: euler, Schedule type: normal,"), infotext(r));
     }
 
     private static String infotext(Http.Response r) {
@@ -110,7 +107,7 @@ class A1111ApiTest {
     void badTxt2imgGets400NamingTheField(String fields, String field, String message) throws IOException {
         ObjectNode body = (ObjectNode) Http.JSON.readTree("{\"override_settings\": {\"sd_model_checkpoint\": \"tiny-eps\"}}");
         body.setAll((ObjectNode) Http.JSON.readTree(fields));
-        Http.Response r = http.post("/sdapi/v1/txt2img", body.toString());
+        Http.Response r = server.http().post("/sdapi/v1/txt2img", body.toString());
         assertEquals(400, r.status(), r.toString());
         assertEquals(field, r.json().get("field").asText(), r.toString());
         assertTrue(r.json().get("error").asText().contains(message), r.toString());
@@ -119,19 +116,20 @@ class A1111ApiTest {
 
     @Test
     void samplersSchedulersAndModelsInA1111sShapes() {
-        JsonNode samplers = http.get("/sdapi/v1/samplers").json();
+        JsonNode samplers = server.http().get("/sdapi/v1/samplers").json();
         JsonNode euler = samplers.get(6);
         assertEquals("Euler a", euler.get("name").asText());
         assertEquals("k_euler_a", euler.get("aliases").get(0).asText());
-        assertTrue(euler.get("options").isObject());
-        JsonNode schedulers = http.get("/sdapi/v1/schedulers").json();
+        assertTrue(euler.get("options").isObject() && euler.get("options").isEmpty());
+        assertEquals("karras", samplers.get(0).get("options").get("scheduler").asText());   // DPM++ 2M
+        JsonNode schedulers = server.http().get("/sdapi/v1/schedulers").json();
         JsonNode karras = schedulers.get(1);
         assertEquals("karras", karras.get("name").asText());
         assertEquals("Karras", karras.get("label").asText());
         assertEquals(7.0, karras.get("default_rho").asDouble());
         assertTrue(karras.get("aliases").isNull());
         assertEquals("SGMUniform", schedulers.get(3).get("aliases").get(0).asText());
-        JsonNode models = http.get("/sdapi/v1/sd-models").json();
+        JsonNode models = server.http().get("/sdapi/v1/sd-models").json();
         assertEquals(2, models.size());
         assertEquals("tiny-eps", models.get(0).get("title").asText());
         assertEquals("tiny-eps", models.get(0).get("model_name").asText());
@@ -157,22 +155,22 @@ class A1111ApiTest {
 
     @Test
     void progressAndInterruptWhenIdle() {
-        JsonNode p = http.get("/sdapi/v1/progress").json();
+        JsonNode p = server.http().get("/sdapi/v1/progress").json();
         assertEquals(0.0, p.get("progress").asDouble());
         assertTrue(p.has("eta_relative") && p.get("current_image").isNull() && p.get("textinfo").isNull());
         assertEquals(0, p.get("state").get("sampling_steps").asInt());
         assertFalse(p.get("state").get("interrupted").asBoolean());
-        Http.Response r = http.post("/sdapi/v1/interrupt", "");
+        Http.Response r = server.http().post("/sdapi/v1/interrupt", "");
         assertEquals(200, r.status(), r.toString());
     }
 
     @Test
     void pngInfoReadsTheInfotextBack() {
-        Http.Response gen = http.post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"negative\": \"coat\","
+        Http.Response gen = server.http().post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"negative\": \"coat\","
                 + " \"steps\": 2, \"seed\": 3, \"scale\": 1}");
         String b64 = Base64.getEncoder().encodeToString(gen.body());
         for (String image : new String[] {b64, "data:image/png;base64," + b64}) {
-            Http.Response r = http.post("/sdapi/v1/png-info", "{\"image\": \"" + image + "\"}");
+            Http.Response r = server.http().post("/sdapi/v1/png-info", "{\"image\": \"" + image + "\"}");
             assertEquals(200, r.status(), r.toString());
             JsonNode j = r.json();
             assertEquals("bag\nNegative prompt: coat\nSteps: 2, Sampler: dpmpp_2m, Schedule type: karras, CFG scale: 3,"
@@ -186,7 +184,7 @@ class A1111ApiTest {
         for (String[] bad : new String[][] {{"{\"image\": \"@@@\"}", "image is not valid base64"},
                 {"{\"image\": \"" + notPng + "\"}", "image: not a PNG image"}, {"{\"image\": \"\"}", "image is empty"},
                 {"{\"img\": \"x\"}", "unknown field 'img'; allowed: image"}}) {
-            Http.Response r = http.post("/sdapi/v1/png-info", bad[0]);
+            Http.Response r = server.http().post("/sdapi/v1/png-info", bad[0]);
             assertEquals(400, r.status(), r.toString());
             assertTrue(r.json().get("error").asText().contains(bad[1]), r.toString());
         }

@@ -21,28 +21,13 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The ComfyUI subset against a server on an ephemeral loopback port, with ComfyUI's default graph in API format. */
 class ComfyApiTest {
-    @TempDir
-    static Path data;
-    static StepwiseServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = StepwiseServer.start(ServerConfig.defaults(Http.fixtures(), data).withPort(0));
-        http = new Http(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = new TestServer();
 
     static ObjectNode graph() throws IOException {
         try (InputStream in = ComfyApiTest.class.getResourceAsStream("/comfyui/default-api.json")) {
@@ -60,7 +45,7 @@ class ComfyApiTest {
     static JsonNode history(String id) throws InterruptedException {
         long end = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < end) {
-            JsonNode h = http.get("/history/" + id).json();
+            JsonNode h = server.http().get("/history/" + id).json();
             if (h.has(id)) {
                 return h.get(id);
             }
@@ -92,7 +77,7 @@ class ComfyApiTest {
                         return null;
                     }
                 }).get(10, TimeUnit.SECONDS);
-        Http.Response r = http.post("/prompt", body(graph()));
+        Http.Response r = server.http().post("/prompt", body(graph()));
         assertEquals(200, r.status(), r.toString());
         String id = r.json().get("prompt_id").asText();
         assertTrue(r.json().get("node_errors").isEmpty());
@@ -105,12 +90,12 @@ class ComfyApiTest {
         assertEquals(2, images.size());
         JsonNode first = images.get(0);
         assertEquals("output", first.get("type").asText());
-        Http.Response img = http.get(view(first.get("filename").asText(), first.get("subfolder").asText(), "output"));
+        Http.Response img = server.http().get(view(first.get("filename").asText(), first.get("subfolder").asText(), "output"));
         assertEquals("image/png", img.contentType(), img.toString());
         String info = PngInfo.text(img.body()).get("parameters");
         assertTrue(info.startsWith("sneaker, (bag:0.5)\nNegative prompt: coat\nSteps: 4, Sampler: euler, Schedule type:"
                 + " normal, CFG scale: 3, Seed: 156680208700286, Size: 28x28, Model: tiny-eps"), info);
-        assertArrayEquals(Files.readAllBytes(data.resolve("outputs").resolve(first.get("subfolder").asText())
+        assertArrayEquals(Files.readAllBytes(server.data().resolve("outputs").resolve(first.get("subfolder").asText())
                 .resolve(first.get("filename").asText())), img.body());
         // The websocket said so: status first, then executing, progress, executed, executing null.
         long end = System.nanoTime() + 10_000_000_000L;
@@ -153,15 +138,15 @@ class ComfyApiTest {
             in.set(link, g.get("3").get("inputs").get(link));
         }
         g.set("3", adv);
-        String id = http.post("/prompt", body(g)).json().get("prompt_id").asText();
+        String id = server.http().post("/prompt", body(g)).json().get("prompt_id").asText();
         JsonNode first = history(id).get("outputs").get("9").get("images").get(0);
-        String info = PngInfo.text(http.get(view(first.get("filename").asText(), first.get("subfolder").asText(), "output"))
+        String info = PngInfo.text(server.http().get(view(first.get("filename").asText(), first.get("subfolder").asText(), "output"))
                 .body()).get("parameters");
         assertTrue(info.contains("Steps: 3, Sampler: dpmpp_2m, Schedule type: karras, CFG scale: 2.5, Seed: 5,"), info);
     }
 
     private static JsonNode refused(JsonNode graph) {
-        Http.Response r = http.post("/prompt", body(graph));
+        Http.Response r = server.http().post("/prompt", body(graph));
         assertEquals(400, r.status(), r.toString());
         NativeApiTest.assertNoStackTrace(r);
         return r.json();
@@ -218,37 +203,37 @@ class ComfyApiTest {
         e = refused(g);
         assertEquals("prompt_outputs_failed_validation", e.get("error").get("type").asText());
 
-        Http.Response r = http.post("/prompt", "{\"prompt\": []}");
+        Http.Response r = server.http().post("/prompt", "{\"prompt\": []}");
         assertEquals(400, r.status());
         assertEquals("prompt", r.json().get("field").asText());
     }
 
     @Test
     void viewNeverLeavesTheOutputsFolder() throws IOException {
-        Path outside = Files.writeString(data.resolve("secret.txt"), "secret");
-        Files.createDirectories(data.resolve("outputs").resolve("links"));
-        Files.createSymbolicLink(data.resolve("outputs").resolve("links").resolve("out.png"), outside);
+        Path outside = Files.writeString(server.data().resolve("secret.txt"), "secret");
+        Files.createDirectories(server.data().resolve("outputs").resolve("links"));
+        Files.createSymbolicLink(server.data().resolve("outputs").resolve("links").resolve("out.png"), outside);
         String[][] bad = {{"../secret.txt", "", "filename"}, {"secret.txt", "..", "subfolder"},
                 {"/etc/passwd", "", "filename"}, {"passwd", "/etc", "subfolder"}, {"x.png", "a/../..", "subfolder"}};
         for (String[] b : bad) {
-            Http.Response r = http.get(view(b[0], b[1], "output"));
+            Http.Response r = server.http().get(view(b[0], b[1], "output"));
             assertEquals(400, r.status(), String.join(" ", b) + ": " + r);
             assertEquals(b[2], r.json().get("field").asText());
         }
-        Http.Response link = http.get(view("out.png", "links", "output"));
+        Http.Response link = server.http().get(view("out.png", "links", "output"));
         assertEquals(400, link.status(), link.toString());
         assertTrue(link.json().get("error").asText().contains("leads outside the outputs folder"));
-        assertEquals(404, http.get(view("none.png", "", "output")).status());
-        assertEquals(400, http.get(view("x.png", "", "input")).status());
-        assertEquals(400, http.get("/view?subfolder=").status());
+        assertEquals(404, server.http().get(view("none.png", "", "output")).status());
+        assertEquals(400, server.http().get(view("x.png", "", "input")).status());
+        assertEquals(400, server.http().get("/view?subfolder=").status());
     }
 
     @Test
     void queueInterruptAndObjectInfo() {
-        JsonNode q = http.get("/queue").json();
+        JsonNode q = server.http().get("/queue").json();
         assertTrue(q.get("queue_running").isArray() && q.get("queue_pending").isArray());
-        assertEquals(200, http.post("/interrupt", "").status());
-        JsonNode info = http.get("/object_info").json();
+        assertEquals(200, server.http().post("/interrupt", "").status());
+        JsonNode info = server.http().get("/object_info").json();
         assertEquals(7, info.size());
         JsonNode ks = info.get("KSampler");
         ArrayNode samplers = (ArrayNode) ks.get("input").get("required").get("sampler_name").get(0);
@@ -257,6 +242,6 @@ class ComfyApiTest {
         assertEquals("tiny-eps", info.get("CheckpointLoaderSimple").get("input").get("required").get("ckpt_name").get(0).get(0)
                 .asText());
         assertTrue(info.get("SaveImage").get("output_node").asBoolean());
-        assertEquals(0, http.get("/prompt").json().get("status").get("exec_info").get("queue_remaining").asInt());
+        assertEquals(0, server.http().get("/prompt").json().get("status").get("exec_info").get("queue_remaining").asInt());
     }
 }

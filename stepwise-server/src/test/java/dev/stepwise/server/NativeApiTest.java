@@ -24,9 +24,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -34,25 +33,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The native API against a server on an ephemeral loopback port, on the tiny fixture models. */
 class NativeApiTest {
-    @TempDir
-    static Path data;
-    static StepwiseServer server;
-    static Http http;
-
-    @BeforeAll
-    static void start() throws IOException {
-        server = StepwiseServer.start(ServerConfig.defaults(Http.fixtures(), data).withPort(0));
-        http = new Http(server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = new TestServer();
 
     @Test
     void samplersListTheRegistryWithItsFacts() {
-        Http.Response r = http.get("/api/samplers");
+        Http.Response r = server.http().get("/api/samplers");
         assertEquals(200, r.status(), r.toString());
         JsonNode list = r.json();
         assertEquals(Samplers.all().size(), list.size());
@@ -70,10 +56,10 @@ class NativeApiTest {
 
     @Test
     void schedulersAndModels() {
-        JsonNode schedulers = http.get("/api/schedulers").json();
+        JsonNode schedulers = server.http().get("/api/schedulers").json();
         assertEquals(Schedulers.all().size(), schedulers.size());
         assertEquals("rho", find(schedulers, "karras").get("parameters").get(0).get("name").asText());
-        JsonNode models = http.get("/api/models").json();
+        JsonNode models = server.http().get("/api/models").json();
         JsonNode eps = find(models, "tiny-eps");
         assertEquals(28, eps.get("width").asInt());
         assertEquals("eps", eps.get("prediction").asText());
@@ -103,7 +89,7 @@ class NativeApiTest {
 
     @Test
     void generateReturnsThePngTheLibraryMakes() throws IOException {
-        Http.Response r = http.post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"sneaker\", \"steps\": 4,"
+        Http.Response r = server.http().post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"sneaker\", \"steps\": 4,"
                 + " \"seed\": 42, \"scale\": 2}");
         assertEquals(200, r.status(), r.toString());
         assertEquals("image/png", r.contentType());
@@ -117,7 +103,7 @@ class NativeApiTest {
 
     @Test
     void generateAsJsonGivesEveryImageOfTheBatchAndTheSeedUsed() throws IOException {
-        Http.Response r = http.post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"steps\": 3,"
+        Http.Response r = server.http().post("/api/generate", "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"steps\": 3,"
                 + " \"seed\": -1, \"batch\": 2, \"scale\": 1, \"format\": \"json\"}");
         assertEquals(200, r.status(), r.toString());
         JsonNode j = r.json();
@@ -166,7 +152,7 @@ class NativeApiTest {
     @ParameterizedTest
     @MethodSource("badRequests")
     void badRequestsGet400NamingTheField(String body, String field, String message) {
-        Http.Response r = http.post("/api/generate", body);
+        Http.Response r = server.http().post("/api/generate", body);
         assertEquals(400, r.status(), r.toString());
         assertEquals("application/json", r.contentType());
         JsonNode j = r.json();
@@ -175,7 +161,7 @@ class NativeApiTest {
         assertNoStackTrace(r);
         // The same body queued as a job is refused the same way, before anything is queued.
         if (!body.contains("format")) {
-            assertEquals(400, http.post("/api/jobs", body).status());
+            assertEquals(400, server.http().post("/api/jobs", body).status());
         }
     }
 
@@ -190,37 +176,37 @@ class NativeApiTest {
     void oversizedBodiesAndUnknownEndpointsGetJson() {
         byte[] big = new byte[(int) ServerConfig.MAX_BODY + 10];
         java.util.Arrays.fill(big, (byte) ' ');
-        Http.Response r = http.post("/api/generate", big);
+        Http.Response r = server.http().post("/api/generate", big);
         assertEquals(413, r.status(), r.toString());
         assertTrue(r.json().get("error").asText().contains("over the limit of " + ServerConfig.MAX_BODY + " bytes"));
-        Http.Response missing = http.get("/api/nope");
+        Http.Response missing = server.http().get("/api/nope");
         assertEquals(404, missing.status());
         assertTrue(missing.json().get("error").asText().contains("no such endpoint: GET /api/nope"), missing.toString());
     }
 
     @Test
     void jobsQueueRunAndKeepTheirImages() throws InterruptedException {
-        Http.Response r = http.post("/api/jobs", "{\"model\": \"tiny-flow\", \"prompt\": \"coat\", \"steps\": 3, \"seed\": 7,"
+        Http.Response r = server.http().post("/api/jobs", "{\"model\": \"tiny-flow\", \"prompt\": \"coat\", \"steps\": 3, \"seed\": 7,"
                 + " \"batch\": 2, \"iterations\": 2}");
         assertEquals(202, r.status(), r.toString());
         String id = r.json().get("id").asText();
-        JsonNode job = waitFor(http, id);
+        JsonNode job = waitFor(server.http(), id);
         assertEquals("done", job.get("state").asText(), job.toString());
         assertEquals(4, job.get("images").size());
         // iteration 2 runs with seed 7 + 1 x batch
         assertTrue(job.get("infotexts").get(2).asText().contains("Seed: 9,"), job.toString());
-        Http.Response img = http.get(job.get("images").get(3).asText());
+        Http.Response img = server.http().get(job.get("images").get(3).asText());
         assertEquals("image/png", img.contentType());
         assertEquals(job.get("infotexts").get(3).asText(), PngInfo.text(img.body()).get("parameters"));
-        assertEquals(404, http.get("/api/jobs/" + id + "/images/5").status());
-        assertEquals(404, http.get("/api/jobs/" + id + "/images/x").status());
-        Http.Response cancel = http.post("/api/jobs/" + id + "/cancel", "");
+        assertEquals(404, server.http().get("/api/jobs/" + id + "/images/5").status());
+        assertEquals(404, server.http().get("/api/jobs/" + id + "/images/x").status());
+        Http.Response cancel = server.http().post("/api/jobs/" + id + "/cancel", "");
         assertEquals(409, cancel.status(), cancel.toString());
-        assertEquals(404, http.get("/api/jobs/nope").status());
+        assertEquals(404, server.http().get("/api/jobs/nope").status());
         List<String> ids = new ArrayList<>();
-        http.get("/api/jobs").json().forEach(j -> ids.add(j.get("id").asText()));
+        server.http().get("/api/jobs").json().forEach(j -> ids.add(j.get("id").asText()));
         assertTrue(ids.contains(id));
-        JsonNode queue = http.get("/api/queue").json();
+        JsonNode queue = server.http().get("/api/queue").json();
         assertEquals(ServerConfig.QUEUE, queue.get("capacity").asInt());
     }
 
@@ -239,7 +225,7 @@ class NativeApiTest {
 
     @Test
     void openApiDescribesExactlyTheRoutes() {
-        JsonNode doc = http.get("/openapi.json").json();
+        JsonNode doc = server.http().get("/openapi.json").json();
         TreeSet<String> described = new TreeSet<>();
         for (Map.Entry<String, JsonNode> e : doc.get("paths").properties()) {
             e.getValue().fieldNames().forEachRemaining(m -> described.add(m.toUpperCase(java.util.Locale.ROOT) + " " + e.getKey()));
@@ -250,12 +236,12 @@ class NativeApiTest {
     @Test
     void anotherAddressNeedsAuth() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ServerConfig("0.0.0.0", 0, data, data, null, ServerConfig.LIMITS, 1, 1000));
+                () -> new ServerConfig("0.0.0.0", 0, server.data(), server.data(), null, ServerConfig.LIMITS, 1, 1000));
         assertEquals("--listen 0.0.0.0 is not a loopback address: listening on it needs --api-auth USER:PASSWORD (basic"
                 + " auth on every request)", e.getMessage());
         assertTrue(ServerConfig.isLoopback("127.0.0.1") && ServerConfig.isLoopback("::1") && ServerConfig.isLoopback("localhost"));
         assertFalse(ServerConfig.isLoopback("example.com"));
-        assertThrows(IllegalArgumentException.class, () -> ServerConfig.defaults(data, data).withAuth("nopassword"));
+        assertThrows(IllegalArgumentException.class, () -> ServerConfig.defaults(server.data(), server.data()).withAuth("nopassword"));
     }
 
     @Test

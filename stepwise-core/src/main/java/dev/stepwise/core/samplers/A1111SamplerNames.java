@@ -11,9 +11,11 @@ import java.util.Optional;
  * A1111's sampler labels ("DPM++ 2M Karras", "Euler a") and their k_* aliases, resolved to a catalogue sampler
  * (ComfyUI's name) and, where the label names one, a scheduler. The table follows A1111's
  * modules/sd_samplers_kdiffusion.py {@code samplers_k_diffusion} (label, k-diffusion function, aliases, options
- * such as {@code 'scheduler': 'karras'}) and modules/sd_samplers_timesteps.py (DDIM, PLMS, UniPC); the
- * " Karras" / " Exponential" suffixes are the scheduler part of the older combined labels. A bare label leaves the
- * scheduler to the caller. For the CLI and the HTTP server alike; ComfyUI names pass through unchanged.
+ * such as {@code 'scheduler': 'karras'}, in its menu order), then modules/sd_samplers_timesteps.py (DDIM, PLMS,
+ * UniPC) and sd_samplers_lcm.py (LCM); the " Karras" / " Exponential" suffixes are the scheduler part of the older
+ * combined labels. A bare label leaves the scheduler to the caller; {@link Label#automaticScheduler} is the one
+ * A1111's "Automatic" scheduler picks for it. For the CLI and the HTTP server alike; ComfyUI names pass through
+ * unchanged.
  */
 public final class A1111SamplerNames {
 
@@ -21,34 +23,48 @@ public final class A1111SamplerNames {
     public record Choice(String sampler, Optional<String> scheduler) {
     }
 
+    /**
+     * One entry of A1111's sampler menu.
+     *
+     * @param automaticScheduler the label's {@code 'scheduler'} option: what A1111's "Automatic" scheduler uses for it
+     *                           (sd_samplers_kdiffusion.py get_sigmas); empty where A1111 uses the model's own list
+     */
+    public record Label(String label, String sampler, List<String> aliases, Optional<String> automaticScheduler) {
+        public Label {
+            aliases = List.copyOf(aliases);
+        }
+    }
+
     /** Lower-cased label or alias → catalogue sampler. */
     private static final Map<String, String> SAMPLERS = new LinkedHashMap<>();
-    private static final List<String> LABELS = new ArrayList<>();
+    private static final Map<String, Label> BY_NAME = new LinkedHashMap<>();
+    private static final List<Label> LABELS = new ArrayList<>();
 
     /** The scheduler suffixes of the combined labels ("DPM++ 2M Karras"), lower-cased, → catalogue scheduler. */
     private static final Map<String, String> SUFFIXES = Map.of(" karras", "karras", " exponential", "exponential");
 
     static {
-        // label, catalogue name, k_* aliases (sd_samplers_kdiffusion.py samplers_k_diffusion)
-        label("Euler a", "euler_ancestral", "k_euler_a", "k_euler_ancestral");
-        label("Euler", "euler", "k_euler");
-        label("LMS", "lms", "k_lms");
-        label("Heun", "heun", "k_heun");
-        label("DPM2", "dpm_2", "k_dpm_2");
-        label("DPM2 a", "dpm_2_ancestral", "k_dpm_2_a");
-        label("DPM++ 2S a", "dpmpp_2s_ancestral", "k_dpmpp_2s_a");
-        label("DPM++ 2M", "dpmpp_2m", "k_dpmpp_2m");
-        label("DPM++ SDE", "dpmpp_sde", "k_dpmpp_sde");
-        label("DPM++ 2M SDE", "dpmpp_2m_sde", "k_dpmpp_2m_sde");
-        label("DPM++ 2M SDE Heun", "dpmpp_2m_sde_heun", "k_dpmpp_2m_sde_heun");
-        label("DPM++ 3M SDE", "dpmpp_3m_sde", "k_dpmpp_3m_sde");
-        label("DPM fast", "dpm_fast", "k_dpm_fast");
-        label("DPM adaptive", "dpm_adaptive", "k_dpm_ad");
-        label("Restart", "restart");
-        // sd_samplers_timesteps.py
-        label("DDIM", "ddim");
-        label("PLMS", "plms");
-        label("UniPC", "uni_pc");
+        // label, catalogue name, 'scheduler' option, aliases (sd_samplers_kdiffusion.py samplers_k_diffusion, v1.10)
+        label("DPM++ 2M", "dpmpp_2m", "karras", "k_dpmpp_2m");
+        label("DPM++ SDE", "dpmpp_sde", "karras", "k_dpmpp_sde");
+        label("DPM++ 2M SDE", "dpmpp_2m_sde", "exponential", "k_dpmpp_2m_sde");
+        label("DPM++ 2M SDE Heun", "dpmpp_2m_sde_heun", "exponential", "k_dpmpp_2m_sde_heun");
+        label("DPM++ 2S a", "dpmpp_2s_ancestral", "karras", "k_dpmpp_2s_a");
+        label("DPM++ 3M SDE", "dpmpp_3m_sde", "exponential", "k_dpmpp_3m_sde");
+        label("Euler a", "euler_ancestral", null, "k_euler_a", "k_euler_ancestral");
+        label("Euler", "euler", null, "k_euler");
+        label("LMS", "lms", null, "k_lms");
+        label("Heun", "heun", null, "k_heun");
+        label("DPM2", "dpm_2", "karras", "k_dpm_2");
+        label("DPM2 a", "dpm_2_ancestral", "karras", "k_dpm_2_a");
+        label("DPM fast", "dpm_fast", null, "k_dpm_fast");
+        label("DPM adaptive", "dpm_adaptive", null, "k_dpm_ad");
+        label("Restart", "restart", "karras", "restart");
+        // sd_samplers_timesteps.py, sd_samplers_lcm.py
+        label("DDIM", "ddim", null, "ddim");
+        label("PLMS", "plms", null, "plms");
+        label("UniPC", "uni_pc", null, "unipc");
+        label("LCM", "lcm", null, "k_lcm");
         // the combined labels' aliases that carry their scheduler (k_..._ka)
         SAMPLERS.put("k_lms_ka", "lms karras");
         SAMPLERS.put("k_dpm_2_ka", "dpm_2 karras");
@@ -59,11 +75,14 @@ public final class A1111SamplerNames {
         SAMPLERS.put("k_dpmpp_2m_sde_ka", "dpmpp_2m_sde karras");
     }
 
-    private static void label(String label, String sampler, String... aliases) {
-        LABELS.add(label);
+    private static void label(String label, String sampler, String automatic, String... aliases) {
+        Label l = new Label(label, sampler, List.of(aliases), Optional.ofNullable(automatic));
+        LABELS.add(l);
         SAMPLERS.put(label.toLowerCase(Locale.ROOT), sampler);
+        BY_NAME.put(label.toLowerCase(Locale.ROOT), l);
         for (String alias : aliases) {
             SAMPLERS.put(alias, sampler);
+            BY_NAME.put(alias, l);
         }
     }
 
@@ -72,7 +91,18 @@ public final class A1111SamplerNames {
 
     /** A1111's labels, in its menu order. */
     public static List<String> labels() {
+        return LABELS.stream().map(Label::label).toList();
+    }
+
+    /** A1111's menu entries, in its order, with their aliases. */
+    public static List<Label> entries() {
         return List.copyOf(LABELS);
+    }
+
+    /** The menu entry of a bare label or alias ("DPM++ 2M", "k_euler_a"; case-insensitive), if it is one. */
+    public static Optional<Label> entry(String name) {
+        String key = name.strip().toLowerCase(Locale.ROOT);
+        return Optional.ofNullable(BY_NAME.get(key));
     }
 
     /**
@@ -102,7 +132,7 @@ public final class A1111SamplerNames {
         try {
             Samplers.get(name);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(e.getMessage() + "; or an A1111 label: " + String.join(", ", LABELS)
+            throw new IllegalArgumentException(e.getMessage() + "; or an A1111 label: " + String.join(", ", labels())
                     + " (optionally with \" Karras\" or \" Exponential\")", e);
         }
         return new Choice(name, Optional.empty());

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.core.samplers.A1111SamplerNames.Choice;
+import dev.stepwise.core.samplers.A1111SamplerNames.Label;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +23,19 @@ class A1111SamplerNamesTest {
         assertEquals(new Choice("dpmpp_2m_sde_heun", Optional.empty()), A1111SamplerNames.resolve("DPM++ 2M SDE Heun"));
         assertEquals(new Choice("dpm_2_ancestral", Optional.of("karras")), A1111SamplerNames.resolve("k_dpm_2_a_ka"));
         assertEquals(new Choice("uni_pc", Optional.empty()), A1111SamplerNames.resolve("unipc"));
+    }
+
+    @Test
+    void menuOrderAliasesAndAutomaticSchedulerAsA1111Lists() {
+        // sd_samplers_kdiffusion.py (v1.10): the menu starts with DPM++ 2M, whose options carry 'scheduler': 'karras'
+        assertEquals(List.of("DPM++ 2M", "DPM++ SDE", "DPM++ 2M SDE"), A1111SamplerNames.labels().subList(0, 3));
+        assertEquals(Optional.of("karras"), A1111SamplerNames.entry("DPM++ 2M").flatMap(Label::automaticScheduler));
+        assertEquals(Optional.of("exponential"), A1111SamplerNames.entry("k_dpmpp_3m_sde").flatMap(Label::automaticScheduler));
+        assertEquals(Optional.empty(), A1111SamplerNames.entry("Euler a").flatMap(Label::automaticScheduler));
+        assertEquals(List.of("k_euler_a", "k_euler_ancestral"), A1111SamplerNames.entry("euler A").orElseThrow().aliases());
+        assertEquals(List.of("restart"), A1111SamplerNames.entry("Restart").orElseThrow().aliases());
+        assertEquals(new Choice("lcm", Optional.empty()), A1111SamplerNames.resolve("LCM"));
+        assertEquals(Optional.empty(), A1111SamplerNames.entry("DPM++ 2M Karras"));
     }
 
     @Test
