@@ -19,6 +19,7 @@ import dev.stepwise.harness.ModelSources;
 import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
+import dev.stepwise.harness.Reports;
 import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.Summaries;
 import dev.stepwise.onnx.ImageModel;
@@ -253,7 +254,7 @@ final class BenchCommand implements Runnable {
                     realStats = source instanceof ImageSource image ? image.referenceStats() : null;
                 }
                 Map<String, Double> stages = new LinkedHashMap<>();
-                CompareCommand.writeReport(plan, cells, results, realStats, List.of(), null, null, dir, stages);
+                Reports.write(plan, cells, results, realStats, List.of(), null, null, dir, stages);
                 print(out, results, workers, openSeconds, runSeconds, stages);
             } finally {
                 deleteTree(dir);

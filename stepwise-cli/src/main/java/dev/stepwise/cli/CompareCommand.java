@@ -10,15 +10,10 @@ import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.harness.Cell;
 import dev.stepwise.harness.CellStore;
-import dev.stepwise.harness.CellMetrics;
 import dev.stepwise.harness.CellResult;
-import dev.stepwise.harness.Charts;
 import dev.stepwise.harness.Checklist;
 import dev.stepwise.harness.Comparison;
-import dev.stepwise.harness.Grids;
-import dev.stepwise.harness.HumanScores;
 import dev.stepwise.harness.Limits;
-import dev.stepwise.harness.ImageSource;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ModelSource;
 import dev.stepwise.harness.ModelSources;
@@ -26,14 +21,11 @@ import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
 import dev.stepwise.harness.ReportFolder;
-import dev.stepwise.harness.ReportWriter;
-import dev.stepwise.harness.Scatters;
+import dev.stepwise.harness.Reports;
 import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.ScoringSheet;
-import dev.stepwise.harness.Summaries;
 import dev.stepwise.harness.Summary;
 import dev.stepwise.onnx.OnnxOptions;
-import dev.stepwise.onnx.metrics.FeatureStats;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -78,8 +70,6 @@ import picocli.CommandLine.Spec;
                 "      --out reports/mine"})
 final class CompareCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Sets of exact samples that the analytic models' figures are read against. */
-    static final int BASELINE_SETS = 4;
 
     @Spec
     CommandSpec spec;
@@ -244,11 +234,7 @@ final class CompareCommand implements Callable<Integer> {
                 throw e;
             }
             interrupt.runEnded();
-            FeatureStats realStats = source instanceof ImageSource image ? image.referenceStats() : null;
-            List<Summary.Baseline> baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
-            HumanScores human = list != null && Files.isRegularFile(scoresFile)
-                    ? ScoringSheet.read(scoresFile, plan, results, list) : null;
-            return writeReport(plan, cells, results, realStats, baselines, human, list, out, new LinkedHashMap<>());
+            return Reports.write(plan, cells, results, source, out, list, scoresFile);
         }
     }
 
@@ -267,44 +253,6 @@ final class CompareCommand implements Callable<Integer> {
         words.add(launcher == null || launcher.isBlank() ? "stepwise" : launcher);
         words.addAll(spec.commandLine().getParseResult().originalArgs());
         return Main.quoted(words);
-    }
-
-    /**
-     * Writes the report of a run into {@code out}: the summary, the scoring sheet (with a checklist), plots,
-     * grids and scatters, then the tables and pages (last, so that they link the figures). Shared with
-     * {@code bench compare}, which times it.
-     *
-     * @param realStats classifier features of real images (Fréchet distance), or null
-     * @param human     human scores from a filled-in sheet, or null
-     * @param checklist the plan's checklist, or null
-     * @param seconds   receives the wall time of each stage in order: summary, scoring sheet, charts, grids,
-     *                  scatters, report writer
-     */
-    static Summary writeReport(Plan plan, List<Cell> cells, List<CellResult> results, FeatureStats realStats,
-                               List<Summary.Baseline> baselines, HumanScores human, Checklist checklist, Path out,
-                               Map<String, Double> seconds) throws IOException {
-        long t = System.nanoTime();
-        Summary summary = Summaries.of(plan, cells, results, out, realStats, human).withBaselines(baselines);
-        t = lap(seconds, "summary", t);
-        if (checklist != null) {
-            ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, checklist);
-        }
-        t = lap(seconds, "scoring sheet", t);
-        Charts.write(summary, out.resolve("plots"));
-        t = lap(seconds, "charts", t);
-        Grids.write(plan, results, out);
-        t = lap(seconds, "grids", t);
-        Scatters.write(plan, results, out);
-        t = lap(seconds, "scatters", t);
-        ReportWriter.write(summary, plan, results, out);
-        lap(seconds, "report writer", t);
-        return summary;
-    }
-
-    private static long lap(Map<String, Double> seconds, String stage, long since) {
-        long now = System.nanoTime();
-        seconds.put(stage, (now - since) / 1e9);
-        return now;
     }
 
     /** The plan from the file, or from the flags. */

@@ -1,17 +1,6 @@
 package dev.stepwise.harness;
 
-import dev.stepwise.core.SampleRequest;
-import dev.stepwise.core.SampleResult;
-import dev.stepwise.core.Stepwise;
-import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
-import dev.stepwise.core.samplers.Samplers;
-import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.schedule.Schedulers;
-import dev.stepwise.core.tensor.Tensor;
-import dev.stepwise.onnx.image.Filter;
-import dev.stepwise.onnx.image.Infotext;
-import dev.stepwise.onnx.image.PngWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
@@ -22,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 /**
  * Runs a plan's cells on a model: in parallel, resumably, measuring each. A cell's result depends on the cell
@@ -134,64 +120,21 @@ public final class Comparison {
         private final List<Cell> cells;
         private final ModelSource source;
         private final Listener listener;
-        private final List<Conditioning> positives = new ArrayList<>();
-        private final List<Conditioning> negatives = new ArrayList<>();
-        private final CellMetrics metrics;
         private final Object listenerLock = new Object();
         private int done;
         private CellStore store;
-        private References references;
+        private CellRunner runner;
 
         Run(Plan plan, List<Cell> cells, ModelSource source, Listener listener) {
             this.plan = plan;
             this.cells = cells;
             this.source = source;
             this.listener = listener;
-            String where = plan.source();
-            if (plan.batch() < 1) {
-                throw new PlanException(where + ": batch " + plan.batch() + " must be at least 1");
-            }
-            if (plan.parallel() < 0) {
-                throw new PlanException(where + ": parallel " + plan.parallel()
-                        + " must be 0 (one worker per core) or more");
-            }
-            checkReference(plan.reference(), where);
-            for (int i = 0; i < plan.prompts().size(); i++) {
-                Plan.PromptSpec p = plan.prompts().get(i);
-                positives.add(source.parse(p.prompt(), where + ": prompts[" + i + "].prompt"));
-                negatives.add(source.parse(p.negative(), where + ": prompts[" + i + "].negative"));
-            }
-            for (Cell c : cells) {
-                if (c.prompt() < 0 || c.prompt() >= plan.prompts().size()) {
-                    throw new PlanException(where + ": cell " + c.config().label() + " names prompt " + c.prompt()
-                            + " but the plan has prompts 0.." + (plan.prompts().size() - 1));
-                }
-            }
-            metrics = new CellMetrics(source, positives);
-        }
-
-        private static void checkReference(Plan.ReferenceSpec ref, String where) {
-            if (ref == null) {
-                return;
-            }
-            SamplerInfo info;
-            try {
-                info = Samplers.get(ref.sampler());
-                Schedulers.get(ref.scheduler());
-            } catch (IllegalArgumentException e) {
-                throw new PlanException(where + ": reference: " + e.getMessage());
-            }
-            if (info.stochastic()) {
-                throw new PlanException(where + ": reference sampler '" + ref.sampler()
-                        + "' is stochastic; a converged reference needs a deterministic solver (e.g. heun)");
-            }
-            if (ref.steps() < 2) {
-                throw new PlanException(where + ": reference steps " + ref.steps()
-                        + " must be at least 2 (the reference is checked against a solve at half the steps)");
-            }
         }
 
         List<CellResult> execute(Path reportDir, boolean replace) throws IOException {
+            // Checked before anything is written: a plan refused here leaves no folder behind.
+            runner = new CellRunner(plan, cells, source, reportDir.resolve(CellStore.REFERENCES));
             String[] ids = ids(plan, cells, source).toArray(String[]::new);
             Map<String, Integer> first = new HashMap<>();
             for (int i = 0; i < ids.length; i++) {
@@ -207,9 +150,7 @@ public final class Comparison {
                 throw new ReportFolder.MismatchException(reportDir, difference.get());
             }
             store = CellStore.open(reportDir);
-            if (plan.reference() != null) {
-                references = new References(store.referencesDir(), source, plan.reference(), plan.batch());
-            }
+            References references = runner.references();
             if (difference.isPresent()) {
                 int removed = ReportFolder.prune(reportDir, Set.of(ids),
                         references == null ? Set.of() : references.keys(plan));
@@ -261,7 +202,7 @@ public final class Comparison {
                                     break;
                                 }
                                 int i = todo.get(k);
-                                CellResult r = runCell(cells.get(i), ids[i], model, timer);
+                                CellResult r = runner.run(cells.get(i), ids[i], model, timer, store::write);
                                 results[i] = r;
                                 synchronized (listenerLock) {
                                     done++;
@@ -341,68 +282,6 @@ public final class Comparison {
                 }
             }
             return n;
-        }
-
-        /** Runs, measures and writes one cell. The reference (solved here when first needed) is not timed. */
-        private CellResult runCell(Cell cell, String id, Model model, CallTimer timer) throws IOException {
-            Plan.PromptSpec prompt = plan.prompts().get(cell.prompt());
-            Cell.Config k = cell.config();
-            Tensor reference = references == null ? null : references.get(model, prompt, k.cfg(), cell.seed());
-            timer.reset();
-            long t0 = System.nanoTime();
-            SampleResult result;
-            try {
-                SampleRequest.Builder request = SampleRequest.builder(model)
-                        .sampler(k.sampler().name()).samplerParameters(k.sampler().parameters());
-                result = Stepwise.sample(ScheduleNames.of(k.scheduler()).apply(request, k.scheduler().parameters())
-                        .steps(cell.steps()).cfg(k.cfg())
-                        .prompt(positives.get(cell.prompt())).negative(negatives.get(cell.prompt()))
-                        .seed(cell.seed()).batch(plan.batch()).build());
-            } catch (CancellationException e) {
-                throw e; // interrupted (the samplers check between model calls): the cell is not done
-            } catch (RuntimeException e) {
-                // The calls a failed run made are unknown to the sampler's counter; the timer saw the network's.
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                CellResult failed = new CellResult(id, cell, 0, timer.calls(), 0, seconds, timer.seconds(), seconds,
-                        Map.of(), null, "", "", oneLine(e));
-                store.writeResult(failed);
-                return failed;
-            }
-            double seconds = result.elapsed().toNanos() / 1e9;
-            double networkSeconds = timer.seconds();
-            Tensor samples = result.samples();
-            CellMetrics.Figures figures = metrics.measure(cell.prompt(), samples, reference);
-            byte[] png = null;
-            if (source instanceof ImageSource image) {
-                png = PngWriter.encode(PngWriter.image(samples, 0, IMAGE_SCALE, Filter.NEAREST),
-                        infotext(cell, prompt, image).format());
-            }
-            store.writeFiles(id, samples, png);
-            CellResult r = new CellResult(id, cell, result.calls().nfe(), result.calls().networkCalls(), result.steps(),
-                    seconds, networkSeconds, (System.nanoTime() - t0) / 1e9, figures.metrics(), figures.features(),
-                    png == null ? "" : CellStore.imagePath(id), CellStore.samplesPath(id), "");
-            store.writeResult(r);
-            return r;
-        }
-
-        private Infotext infotext(Cell cell, Plan.PromptSpec prompt, ImageSource image) {
-            int[] shape = image.sampleShape();
-            Cell.Config k = cell.config();
-            Infotext t = new Infotext(prompt.prompt(), prompt.negative(), cell.steps(), k.sampler().name(),
-                    k.scheduler().name(), k.cfg(), cell.seed(), shape[shape.length - 1], shape[shape.length - 2],
-                    image.name());
-            if (!k.sampler().parameters().isEmpty()) {
-                t = t.with("Sampler parameters", parameters(k.sampler().parameters()));
-            }
-            if (!k.scheduler().parameters().isEmpty()) {
-                t = t.with("Scheduler parameters", parameters(k.scheduler().parameters()));
-            }
-            return t;
-        }
-
-        private static String parameters(Map<String, Object> p) {
-            return new TreeMap<>(p).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(Collectors.joining(" "));
         }
     }
 
