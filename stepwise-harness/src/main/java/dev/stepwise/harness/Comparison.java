@@ -114,6 +114,108 @@ public final class Comparison {
         return cells.stream().map(c -> c.id(source.key(), plan.batch(), plan.reference())).toList();
     }
 
+    /**
+     * The first half of a run, which every engine does the same way: checks what only the model can check (the
+     * prompts, the reference solve, repeated cells), refuses (or with {@code replace} takes over) a folder holding
+     * another plan's or model's report, records the plan, finds the cells already done (the resume rule) and tells
+     * the listener {@link Listener#started}. The engine then runs {@link Pending#todo()} through
+     * {@link Pending#runner()} into {@link Pending#store()}, and {@link Pending#collect()} reads back the results.
+     *
+     * @throws PlanException as {@link #run(Plan, List, ModelSource, Path, Listener, boolean)}, before anything is written
+     * @throws ReportFolder.MismatchException as there, before anything is written
+     */
+    public static Pending prepare(Plan plan, List<Cell> cells, ModelSource source, Path reportDir, Listener listener,
+                                  boolean replace) throws IOException {
+        cells = List.copyOf(cells);
+        listener = listener == null ? Listener.NONE : listener;
+        // Checked before anything is written: a plan refused here leaves no folder behind.
+        CellRunner runner = new CellRunner(plan, cells, source, reportDir.resolve(CellStore.REFERENCES));
+        List<String> ids = ids(plan, cells, source);
+        Map<String, Integer> first = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            Integer prior = first.putIfAbsent(ids.get(i), i);
+            if (prior != null) {
+                throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
+                        + cells.get(i).config().label() + ", prompt " + cells.get(i).prompt() + ", seed "
+                        + cells.get(i).seed() + "); a plan lists each value of an axis once");
+            }
+        }
+        Optional<String> difference = ReportFolder.difference(reportDir, plan, source.key());
+        if (difference.isPresent() && !replace) {
+            throw new ReportFolder.MismatchException(reportDir, difference.get());
+        }
+        CellStore store = CellStore.open(reportDir);
+        References references = runner.references();
+        if (difference.isPresent()) {
+            int removed = ReportFolder.prune(reportDir, Set.copyOf(ids),
+                    references == null ? Set.of() : references.keys(plan));
+            listener.replaced(difference.get(), removed);
+        }
+        store.writePlan(plan, source.key());
+        CellResult[] results = new CellResult[cells.size()];
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            results[i] = store.read(ids.get(i)).orElse(null);
+            if (results[i] == null) {
+                todo.add(i);
+            }
+        }
+        listener.started(cells.size(), cells.size() - todo.size());
+        return new Pending(ids, List.copyOf(todo), results, store, runner);
+    }
+
+    /**
+     * A prepared run: the cells' ids (in cell order), the indices of those not done yet, and where and how to
+     * run them.
+     */
+    public static final class Pending {
+        private final List<String> ids;
+        private final List<Integer> todo;
+        private final CellResult[] results;
+        private final CellStore store;
+        private final CellRunner runner;
+
+        private Pending(List<String> ids, List<Integer> todo, CellResult[] results, CellStore store, CellRunner runner) {
+            this.ids = ids;
+            this.todo = todo;
+            this.results = results;
+            this.store = store;
+            this.runner = runner;
+        }
+
+        public List<String> ids() {
+            return ids;
+        }
+
+        /** Indices into the cells of those the folder does not hold yet, in cell order. */
+        public List<Integer> todo() {
+            return todo;
+        }
+
+        public CellStore store() {
+            return store;
+        }
+
+        public CellRunner runner() {
+            return runner;
+        }
+
+        /**
+         * Every cell's result, in cell order, reading back from the folder the records of the cells run since
+         * {@link #prepare}.
+         *
+         * @throws IOException naming a cell whose record is not in the folder
+         */
+        public List<CellResult> collect() throws IOException {
+            CellResult[] out = results.clone();
+            for (int i : todo) {
+                out[i] = store.read(ids.get(i)).orElseThrow(() -> new IOException("cell " + ids.get(i)
+                        + " has no record in " + store.dir() + " after the run"));
+            }
+            return List.of(out);
+        }
+    }
+
     /** The state of one run, shared by its workers. */
     private static final class Run {
         private final Plan plan;
@@ -133,44 +235,14 @@ public final class Comparison {
         }
 
         List<CellResult> execute(Path reportDir, boolean replace) throws IOException {
-            // Checked before anything is written: a plan refused here leaves no folder behind.
-            runner = new CellRunner(plan, cells, source, reportDir.resolve(CellStore.REFERENCES));
-            String[] ids = ids(plan, cells, source).toArray(String[]::new);
-            Map<String, Integer> first = new HashMap<>();
-            for (int i = 0; i < ids.length; i++) {
-                Integer prior = first.putIfAbsent(ids[i], i);
-                if (prior != null) {
-                    throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
-                            + cells.get(i).config().label() + ", prompt " + cells.get(i).prompt() + ", seed "
-                            + cells.get(i).seed() + "); a plan lists each value of an axis once");
-                }
+            Pending p = prepare(plan, cells, source, reportDir, listener, replace);
+            store = p.store;
+            runner = p.runner;
+            done = cells.size() - p.todo.size();
+            if (!p.todo.isEmpty()) {
+                runAll(p.todo, p.ids.toArray(String[]::new), p.results);
             }
-            Optional<String> difference = ReportFolder.difference(reportDir, plan, source.key());
-            if (difference.isPresent() && !replace) {
-                throw new ReportFolder.MismatchException(reportDir, difference.get());
-            }
-            store = CellStore.open(reportDir);
-            References references = runner.references();
-            if (difference.isPresent()) {
-                int removed = ReportFolder.prune(reportDir, Set.of(ids),
-                        references == null ? Set.of() : references.keys(plan));
-                listener.replaced(difference.get(), removed);
-            }
-            store.writePlan(plan, source.key());
-            CellResult[] results = new CellResult[cells.size()];
-            List<Integer> todo = new ArrayList<>();
-            for (int i = 0; i < ids.length; i++) {
-                results[i] = store.read(ids[i]).orElse(null);
-                if (results[i] == null) {
-                    todo.add(i);
-                }
-            }
-            done = cells.size() - todo.size();
-            listener.started(cells.size(), done);
-            if (!todo.isEmpty()) {
-                runAll(todo, ids, results);
-            }
-            return List.of(results);
+            return List.of(p.results);
         }
 
         private void runAll(List<Integer> todo, String[] ids, CellResult[] results) throws IOException {
