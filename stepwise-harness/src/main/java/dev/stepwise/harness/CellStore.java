@@ -58,7 +58,22 @@ public final class CellStore {
     }
 
     public Path cellFile(String id) {
-        return dir.resolve(CELLS).resolve(id + ".json");
+        return dir.resolve(recordPath(id));
+    }
+
+    /** The record (JSON) file of a cell, relative to the report folder. */
+    public static String recordPath(String id) {
+        return CELLS + "/" + id + ".json";
+    }
+
+    /** The bytes of a cell's record file. */
+    public static byte[] record(CellResult r) {
+        return json(toJson(r));
+    }
+
+    /** Writes a file under the folder atomically: {@code path} relative to it, '/'-separated (a {@link CellRunner.Sink}). */
+    public void write(String path, byte[] bytes) throws IOException {
+        AtomicFiles.write(dir.resolve(path), bytes);
     }
 
     /** The samples file of a cell, relative to the report folder (as {@link CellResult#samples()} holds it). */
@@ -102,7 +117,7 @@ public final class CellStore {
 
     /** The second half of {@link #write}: the cell's JSON, which marks it done. */
     public void writeResult(CellResult r) throws IOException {
-        AtomicFiles.write(cellFile(r.id()), json(toJson(r)));
+        AtomicFiles.write(cellFile(r.id()), record(r));
     }
 
     /**

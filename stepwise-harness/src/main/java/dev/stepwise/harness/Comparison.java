@@ -1,17 +1,6 @@
 package dev.stepwise.harness;
 
-import dev.stepwise.core.SampleRequest;
-import dev.stepwise.core.SampleResult;
-import dev.stepwise.core.Stepwise;
-import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
-import dev.stepwise.core.samplers.Samplers;
-import dev.stepwise.core.sampling.SamplerInfo;
-import dev.stepwise.core.schedule.Schedulers;
-import dev.stepwise.core.tensor.Tensor;
-import dev.stepwise.onnx.image.Filter;
-import dev.stepwise.onnx.image.Infotext;
-import dev.stepwise.onnx.image.PngWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
@@ -22,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 /**
  * Runs a plan's cells on a model: in parallel, resumably, measuring each. A cell's result depends on the cell
@@ -128,108 +114,135 @@ public final class Comparison {
         return cells.stream().map(c -> c.id(source.key(), plan.batch(), plan.reference())).toList();
     }
 
+    /**
+     * The first half of a run, which every engine does the same way: checks what only the model can check (the
+     * prompts, the reference solve, repeated cells), refuses (or with {@code replace} takes over) a folder holding
+     * another plan's or model's report, records the plan, finds the cells already done (the resume rule) and tells
+     * the listener {@link Listener#started}. The engine then runs {@link Pending#todo()} through
+     * {@link Pending#runner()} into {@link Pending#store()}, and {@link Pending#collect()} reads back the results.
+     *
+     * @throws PlanException as {@link #run(Plan, List, ModelSource, Path, Listener, boolean)}, before anything is written
+     * @throws ReportFolder.MismatchException as there, before anything is written
+     */
+    public static Pending prepare(Plan plan, List<Cell> cells, ModelSource source, Path reportDir, Listener listener,
+                                  boolean replace) throws IOException {
+        cells = List.copyOf(cells);
+        listener = listener == null ? Listener.NONE : listener;
+        // Checked before anything is written: a plan refused here leaves no folder behind.
+        CellRunner runner = new CellRunner(plan, cells, source, reportDir.resolve(CellStore.REFERENCES));
+        List<String> ids = ids(plan, cells, source);
+        Map<String, Integer> first = new HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            Integer prior = first.putIfAbsent(ids.get(i), i);
+            if (prior != null) {
+                throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
+                        + cells.get(i).config().label() + ", prompt " + cells.get(i).prompt() + ", seed "
+                        + cells.get(i).seed() + "); a plan lists each value of an axis once");
+            }
+        }
+        Optional<String> difference = ReportFolder.difference(reportDir, plan, source.key());
+        if (difference.isPresent() && !replace) {
+            throw new ReportFolder.MismatchException(reportDir, difference.get());
+        }
+        CellStore store = CellStore.open(reportDir);
+        References references = runner.references();
+        if (difference.isPresent()) {
+            int removed = ReportFolder.prune(reportDir, Set.copyOf(ids),
+                    references == null ? Set.of() : references.keys(plan));
+            listener.replaced(difference.get(), removed);
+        }
+        store.writePlan(plan, source.key());
+        CellResult[] results = new CellResult[cells.size()];
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            results[i] = store.read(ids.get(i)).orElse(null);
+            if (results[i] == null) {
+                todo.add(i);
+            }
+        }
+        listener.started(cells.size(), cells.size() - todo.size());
+        return new Pending(ids, List.copyOf(todo), results, store, runner);
+    }
+
+    /**
+     * A prepared run: the cells' ids (in cell order), the indices of those not done yet, and where and how to
+     * run them.
+     */
+    public static final class Pending {
+        private final List<String> ids;
+        private final List<Integer> todo;
+        private final CellResult[] results;
+        private final CellStore store;
+        private final CellRunner runner;
+
+        private Pending(List<String> ids, List<Integer> todo, CellResult[] results, CellStore store, CellRunner runner) {
+            this.ids = ids;
+            this.todo = todo;
+            this.results = results;
+            this.store = store;
+            this.runner = runner;
+        }
+
+        public List<String> ids() {
+            return ids;
+        }
+
+        /** Indices into the cells of those the folder does not hold yet, in cell order. */
+        public List<Integer> todo() {
+            return todo;
+        }
+
+        public CellStore store() {
+            return store;
+        }
+
+        public CellRunner runner() {
+            return runner;
+        }
+
+        /**
+         * Every cell's result, in cell order, reading back from the folder the records of the cells run since
+         * {@link #prepare}.
+         *
+         * @throws IOException naming a cell whose record is not in the folder
+         */
+        public List<CellResult> collect() throws IOException {
+            CellResult[] out = results.clone();
+            for (int i : todo) {
+                out[i] = store.read(ids.get(i)).orElseThrow(() -> new IOException("cell " + ids.get(i)
+                        + " has no record in " + store.dir() + " after the run"));
+            }
+            return List.of(out);
+        }
+    }
+
     /** The state of one run, shared by its workers. */
     private static final class Run {
         private final Plan plan;
         private final List<Cell> cells;
         private final ModelSource source;
         private final Listener listener;
-        private final List<Conditioning> positives = new ArrayList<>();
-        private final List<Conditioning> negatives = new ArrayList<>();
-        private final CellMetrics metrics;
         private final Object listenerLock = new Object();
         private int done;
         private CellStore store;
-        private References references;
+        private CellRunner runner;
 
         Run(Plan plan, List<Cell> cells, ModelSource source, Listener listener) {
             this.plan = plan;
             this.cells = cells;
             this.source = source;
             this.listener = listener;
-            String where = plan.source();
-            if (plan.batch() < 1) {
-                throw new PlanException(where + ": batch " + plan.batch() + " must be at least 1");
-            }
-            if (plan.parallel() < 0) {
-                throw new PlanException(where + ": parallel " + plan.parallel()
-                        + " must be 0 (one worker per core) or more");
-            }
-            checkReference(plan.reference(), where);
-            for (int i = 0; i < plan.prompts().size(); i++) {
-                Plan.PromptSpec p = plan.prompts().get(i);
-                positives.add(source.parse(p.prompt(), where + ": prompts[" + i + "].prompt"));
-                negatives.add(source.parse(p.negative(), where + ": prompts[" + i + "].negative"));
-            }
-            for (Cell c : cells) {
-                if (c.prompt() < 0 || c.prompt() >= plan.prompts().size()) {
-                    throw new PlanException(where + ": cell " + c.config().label() + " names prompt " + c.prompt()
-                            + " but the plan has prompts 0.." + (plan.prompts().size() - 1));
-                }
-            }
-            metrics = new CellMetrics(source, positives);
-        }
-
-        private static void checkReference(Plan.ReferenceSpec ref, String where) {
-            if (ref == null) {
-                return;
-            }
-            SamplerInfo info;
-            try {
-                info = Samplers.get(ref.sampler());
-                Schedulers.get(ref.scheduler());
-            } catch (IllegalArgumentException e) {
-                throw new PlanException(where + ": reference: " + e.getMessage());
-            }
-            if (info.stochastic()) {
-                throw new PlanException(where + ": reference sampler '" + ref.sampler()
-                        + "' is stochastic; a converged reference needs a deterministic solver (e.g. heun)");
-            }
-            if (ref.steps() < 2) {
-                throw new PlanException(where + ": reference steps " + ref.steps()
-                        + " must be at least 2 (the reference is checked against a solve at half the steps)");
-            }
         }
 
         List<CellResult> execute(Path reportDir, boolean replace) throws IOException {
-            String[] ids = ids(plan, cells, source).toArray(String[]::new);
-            Map<String, Integer> first = new HashMap<>();
-            for (int i = 0; i < ids.length; i++) {
-                Integer prior = first.putIfAbsent(ids[i], i);
-                if (prior != null) {
-                    throw new PlanException(plan.source() + ": cells " + prior + " and " + i + " are the same cell ("
-                            + cells.get(i).config().label() + ", prompt " + cells.get(i).prompt() + ", seed "
-                            + cells.get(i).seed() + "); a plan lists each value of an axis once");
-                }
+            Pending p = prepare(plan, cells, source, reportDir, listener, replace);
+            store = p.store;
+            runner = p.runner;
+            done = cells.size() - p.todo.size();
+            if (!p.todo.isEmpty()) {
+                runAll(p.todo, p.ids.toArray(String[]::new), p.results);
             }
-            Optional<String> difference = ReportFolder.difference(reportDir, plan, source.key());
-            if (difference.isPresent() && !replace) {
-                throw new ReportFolder.MismatchException(reportDir, difference.get());
-            }
-            store = CellStore.open(reportDir);
-            if (plan.reference() != null) {
-                references = new References(store.referencesDir(), source, plan.reference(), plan.batch());
-            }
-            if (difference.isPresent()) {
-                int removed = ReportFolder.prune(reportDir, Set.of(ids),
-                        references == null ? Set.of() : references.keys(plan));
-                listener.replaced(difference.get(), removed);
-            }
-            store.writePlan(plan, source.key());
-            CellResult[] results = new CellResult[cells.size()];
-            List<Integer> todo = new ArrayList<>();
-            for (int i = 0; i < ids.length; i++) {
-                results[i] = store.read(ids[i]).orElse(null);
-                if (results[i] == null) {
-                    todo.add(i);
-                }
-            }
-            done = cells.size() - todo.size();
-            listener.started(cells.size(), done);
-            if (!todo.isEmpty()) {
-                runAll(todo, ids, results);
-            }
-            return List.of(results);
+            return List.of(p.results);
         }
 
         private void runAll(List<Integer> todo, String[] ids, CellResult[] results) throws IOException {
@@ -261,7 +274,7 @@ public final class Comparison {
                                     break;
                                 }
                                 int i = todo.get(k);
-                                CellResult r = runCell(cells.get(i), ids[i], model, timer);
+                                CellResult r = runner.run(cells.get(i), ids[i], model, timer, store::write);
                                 results[i] = r;
                                 synchronized (listenerLock) {
                                     done++;
@@ -341,68 +354,6 @@ public final class Comparison {
                 }
             }
             return n;
-        }
-
-        /** Runs, measures and writes one cell. The reference (solved here when first needed) is not timed. */
-        private CellResult runCell(Cell cell, String id, Model model, CallTimer timer) throws IOException {
-            Plan.PromptSpec prompt = plan.prompts().get(cell.prompt());
-            Cell.Config k = cell.config();
-            Tensor reference = references == null ? null : references.get(model, prompt, k.cfg(), cell.seed());
-            timer.reset();
-            long t0 = System.nanoTime();
-            SampleResult result;
-            try {
-                SampleRequest.Builder request = SampleRequest.builder(model)
-                        .sampler(k.sampler().name()).samplerParameters(k.sampler().parameters());
-                result = Stepwise.sample(ScheduleNames.of(k.scheduler()).apply(request, k.scheduler().parameters())
-                        .steps(cell.steps()).cfg(k.cfg())
-                        .prompt(positives.get(cell.prompt())).negative(negatives.get(cell.prompt()))
-                        .seed(cell.seed()).batch(plan.batch()).build());
-            } catch (CancellationException e) {
-                throw e; // interrupted (the samplers check between model calls): the cell is not done
-            } catch (RuntimeException e) {
-                // The calls a failed run made are unknown to the sampler's counter; the timer saw the network's.
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                CellResult failed = new CellResult(id, cell, 0, timer.calls(), 0, seconds, timer.seconds(), seconds,
-                        Map.of(), null, "", "", oneLine(e));
-                store.writeResult(failed);
-                return failed;
-            }
-            double seconds = result.elapsed().toNanos() / 1e9;
-            double networkSeconds = timer.seconds();
-            Tensor samples = result.samples();
-            CellMetrics.Figures figures = metrics.measure(cell.prompt(), samples, reference);
-            byte[] png = null;
-            if (source instanceof ImageSource image) {
-                png = PngWriter.encode(PngWriter.image(samples, 0, IMAGE_SCALE, Filter.NEAREST),
-                        infotext(cell, prompt, image).format());
-            }
-            store.writeFiles(id, samples, png);
-            CellResult r = new CellResult(id, cell, result.calls().nfe(), result.calls().networkCalls(), result.steps(),
-                    seconds, networkSeconds, (System.nanoTime() - t0) / 1e9, figures.metrics(), figures.features(),
-                    png == null ? "" : CellStore.imagePath(id), CellStore.samplesPath(id), "");
-            store.writeResult(r);
-            return r;
-        }
-
-        private Infotext infotext(Cell cell, Plan.PromptSpec prompt, ImageSource image) {
-            int[] shape = image.sampleShape();
-            Cell.Config k = cell.config();
-            Infotext t = new Infotext(prompt.prompt(), prompt.negative(), cell.steps(), k.sampler().name(),
-                    k.scheduler().name(), k.cfg(), cell.seed(), shape[shape.length - 1], shape[shape.length - 2],
-                    image.name());
-            if (!k.sampler().parameters().isEmpty()) {
-                t = t.with("Sampler parameters", parameters(k.sampler().parameters()));
-            }
-            if (!k.scheduler().parameters().isEmpty()) {
-                t = t.with("Scheduler parameters", parameters(k.scheduler().parameters()));
-            }
-            return t;
-        }
-
-        private static String parameters(Map<String, Object> p) {
-            return new TreeMap<>(p).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(Collectors.joining(" "));
         }
     }
 
