@@ -18,14 +18,15 @@ import java.util.Objects;
  * cfg 1 / seed 0 / batch 1.
  *
  * @param schedulerObject a scheduler given as an object instead of the registry name {@code scheduler}, or null
- * @param rng             the generator that turns the seed into noise; null means {@link RandnSource#CPU}
+ * @param compat          the UI whose conventions the run follows (noise, first-noise scaling, denoise rule), with
+ *                        its generator; null means {@link CompatProfile#COMFYUI}
  * @param latentImage     the model-space latent an img2img run starts from ([batch, sample shape]), or null
  */
 public record SampleRequest(Model model, String sampler, Map<String, Object> samplerParameters,
                             String scheduler, Map<String, Object> schedulerParameters, Scheduler schedulerObject,
                             double[] sigmas, int steps, double denoise, double cfg, boolean batchCondUncond,
                             Conditions conditions, long seed, int batch, Tensor initialNoise, Tensor latentImage,
-                            NoiseKind noise, RandnSource rng, StepListener listener) {
+                            NoiseKind noise, CompatProfile compat, StepListener listener) {
 
     /** Where ancestral and SDE samplers get their per-step noise. */
     public enum NoiseKind {
@@ -73,7 +74,8 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         private Tensor initialNoise;
         private Tensor latentImage;
         private NoiseKind noise = NoiseKind.DEFAULT;
-        private RandnSource rng = RandnSource.CPU;
+        private CompatProfile compat = CompatProfile.COMFYUI;
+        private RandnSource rng;   // an override of the profile's generator, or null
         private StepListener listener = StepListener.NONE;
 
         private Builder(Model model) {
@@ -194,9 +196,18 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
             return this;
         }
 
-        /** The seed's generator: torch's CPU one (the default, ComfyUI's) or A1111's NV Philox one. */
+        /**
+         * The seed's generator instead of the profile's: torch's CPU one (ComfyUI's) or A1111's NV Philox one. How the
+         * noise is laid out over the batch and the steps stays the profile's.
+         */
         public Builder rng(RandnSource source) {
             rng = source;
+            return this;
+        }
+
+        /** The UI whose conventions the run follows (default {@link CompatProfile#COMFYUI}); see {@link #rng}. */
+        public Builder compat(CompatProfile profile) {
+            compat = Objects.requireNonNull(profile, "compat");
             return this;
         }
 
@@ -208,14 +219,19 @@ public record SampleRequest(Model model, String sampler, Map<String, Object> sam
         public SampleRequest build() {
             Conditions c = conditions != null ? conditions : Conditions.of(positive, negative, batch);
             return new SampleRequest(model, sampler, samplerParameters, scheduler, schedulerParameters, schedulerObject,
-                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, latentImage, noise, rng,
-                    listener);
+                    sigmas, steps, denoise, cfg, batchCondUncond, c, seed, batch, initialNoise, latentImage, noise,
+                    rng == null ? compat : compat.withRng(rng), listener);
         }
     }
 
-    /** The seed's generator, never null. */
+    /** The profile, never null. */
+    public CompatProfile compatOrDefault() {
+        return compat == null ? CompatProfile.COMFYUI : compat;
+    }
+
+    /** The seed's generator, never null: the profile's, or the override given to the builder. */
     public RandnSource rngOrCpu() {
-        return rng == null ? RandnSource.CPU : rng;
+        return compatOrDefault().rng();
     }
 
     /** The step listener, never null. */

@@ -34,9 +34,10 @@ import java.util.Arrays;
  * ComfyUI's KSampler does); ancestral samplers then draw each step's noise as successive
  * {@code torch.randn} calls of a second generator seeded with seed + 1 (ComfyUI's
  * {@code default_noise_sampler} on the CPU), and k-diffusion's SDE samplers (or any sampler on request)
- * from a Brownian tree seeded with the seed. With {@link SampleRequest.Builder#rng rng(NV)} the starting noise is
- * A1111's NV Philox generator's first call instead, and sequential step noise its following calls (A1111's
- * ImageRNG.next); the Brownian tree is the same for both.
+ * from a Brownian tree seeded with the seed. With {@link SampleRequest.Builder#rng rng(NV)} the generators are
+ * A1111's NV Philox ones instead. With {@link SampleRequest.Builder#compat compat(A1111)} the noise is laid out as
+ * A1111 does ({@link CompatProfile.NoiseLayout#PER_IMAGE}: image i's generator seeded seed + i gives its starting
+ * noise and then its step noise, and its own Brownian tree), scaled by sigma_0, and img2img walks A1111's sigmas.
  */
 public final class Stepwise {
     /** The most values a run's state may have: the largest Java array (the JDK reserves a few header words). */
@@ -91,11 +92,11 @@ public final class Stepwise {
                     + size + " values, more than one array holds (" + MAX_VALUES + "); use a smaller batch");
         }
         int[] shape = Tensor.batchShape(r.batch(), model.sampleShape());
-        RandnSource rng = r.rngOrCpu();
-        RandnGenerator generator;
+        CompatProfile compat = r.compatOrDefault();
+        boolean perImage = compat.noise() == CompatProfile.NoiseLayout.PER_IMAGE;
+        RandnGenerator[] generators = generators(compat, r.seed(), r.batch());
         float[] noise = new float[(int) size];
         if (r.initialNoise() != null) {
-            generator = rng.generator(r.seed());
             if (!Arrays.equals(r.initialNoise().shape(), shape)) {
                 throw new IllegalArgumentException("initial noise has shape " + Arrays.toString(r.initialNoise().shape())
                         + " but the run needs " + Arrays.toString(shape));
@@ -106,14 +107,21 @@ public final class Stepwise {
                         + " is not allowed; starting noise must be finite (standard-normal values)");
             }
             System.arraycopy(r.initialNoise().data(), 0, noise, 0, noise.length);
+            if (perImage) {
+                perImage(generators, new float[noise.length]);   // step noise is each generator's second call on
+            }
         } else {
-            generator = startingNoise(rng, r.seed(), noise);
+            perImage(generators, noise);
         }
         float[] x = new float[noise.length];
-        // ComfyUI's KSampler: a run that starts at the model's sigma_max scales the noise by sqrt(1 + sigma^2).
-        ms.noiseScaling(sigmas[0], noise, latentImage(r, shape), ms.isMaxDenoise(sigmas[0]), x);
+        // ComfyUI's KSampler: a run that starts at the model's sigma_max scales the noise by sqrt(1 + sigma^2);
+        // A1111 by sigma_0 (CompatProfile.FirstNoise).
+        boolean maxDenoise = compat.firstNoise() == CompatProfile.FirstNoise.MAX_DENOISE && ms.isMaxDenoise(sigmas[0]);
+        ms.noiseScaling(sigmas[0], noise, latentImage(r, shape), maxDenoise, x);
 
-        NoiseSampler stepNoise = stepNoise(r, info, sigmas, rng.stepGenerator(r.seed(), generator), noise.length);
+        RandnGenerator[] step = perImage ? generators
+                : new RandnGenerator[] {compat.rng().generator(r.seed() + 1)};   // default_noise_sampler's seed + 1
+        NoiseSampler stepNoise = stepNoise(r, info, sigmas, step, noise.length);
         SamplingContext ctx = new SamplingContext(model, guidance, r.conditions(), stepNoise, r.listenerOrNone(), r.batch());
         long start = System.nanoTime();
         sampler.sample(ctx, x, sigmas);
@@ -142,16 +150,61 @@ public final class Stepwise {
     }
 
     /**
-     * The per-step noise: the step generator (seeded with seed + 1) in sequence, or (BROWNIAN, or DEFAULT for a sampler flagged
-     * {@link SamplerInfo#brownianNoise()}) a Brownian tree over [smallest positive sigma, largest sigma] of
-     * the run seeded with the request seed, as k-diffusion's SDE samplers build theirs.
+     * The generators of a run: one seeded with the seed for the whole batch (ComfyUI), or one per image seeded
+     * seed + i (A1111's ImageRNG over p.all_seeds).
      */
-    static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, RandnGenerator generator, int size) {
+    static RandnGenerator[] generators(CompatProfile compat, long seed, int batch) {
+        if (compat.noise() != CompatProfile.NoiseLayout.PER_IMAGE) {
+            return new RandnGenerator[] {compat.rng().generator(seed)};
+        }
+        RandnGenerator[] g = new RandnGenerator[batch];
+        for (int i = 0; i < batch; i++) {
+            g[i] = compat.rng().generator(seed + i);
+        }
+        return g;
+    }
+
+    /** One call of every generator, generator i filling row i of {@code out} (a single generator fills it all). */
+    private static void perImage(RandnGenerator[] generators, float[] out) {
+        if (generators.length == 1) {
+            generators[0].randn(out);
+            return;
+        }
+        int row = out.length / generators.length;
+        float[] one = new float[row];
+        for (int i = 0; i < generators.length; i++) {
+            generators[i].randn(one);
+            System.arraycopy(one, 0, out, i * row, row);
+        }
+    }
+
+    /** Step noise from one sampler per image, each filling its row. */
+    private static NoiseSampler perImage(NoiseSampler[] samplers, int size) {
+        int row = size / samplers.length;
+        float[] one = new float[row];
+        return (sigma, sigmaNext, out) -> {
+            for (int i = 0; i < samplers.length; i++) {
+                samplers[i].sample(sigma, sigmaNext, one);
+                System.arraycopy(one, 0, out, i * row, row);
+            }
+        };
+    }
+
+    /**
+     * The per-step noise: the step generators in sequence (ComfyUI: one seeded seed + 1 for the batch; A1111: each
+     * image's own, continued), or (BROWNIAN, or DEFAULT for a sampler flagged {@link SamplerInfo#brownianNoise()}) a
+     * Brownian tree over [smallest positive sigma, largest sigma] of the run seeded with the request seed (A1111: one
+     * per image, seeded seed + i), as k-diffusion's SDE samplers build theirs.
+     */
+    static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, RandnGenerator[] generators,
+                                  int size) {
         SampleRequest.NoiseKind kind = r.noise() == null ? SampleRequest.NoiseKind.DEFAULT : r.noise();
         boolean brownian = kind == SampleRequest.NoiseKind.BROWNIAN
                 || (kind == SampleRequest.NoiseKind.DEFAULT && info.brownianNoise());
+        NoiseSampler sequential = perImage(Arrays.stream(generators).map(NoiseSampler::sequential)
+                .toArray(NoiseSampler[]::new), size);
         if (!brownian) {
-            return NoiseSampler.sequential(generator);
+            return sequential;
         }
         double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (double s : sigmas) {
@@ -162,9 +215,16 @@ public final class Stepwise {
         }
         if (!(hi > lo)) {
             // Fewer than two positive sigmas: no interval to build a path over, and no step needs noise.
-            return NoiseSampler.sequential(generator);
+            return sequential;
         }
-        return new BrownianTreeNoise(r.seed(), lo, hi, size);
+        if (generators.length == 1) {
+            return new BrownianTreeNoise(r.seed(), lo, hi, size);
+        }
+        NoiseSampler[] trees = new NoiseSampler[generators.length];
+        for (int i = 0; i < trees.length; i++) {
+            trees[i] = new BrownianTreeNoise(r.seed() + i, lo, hi, size / trees.length);
+        }
+        return perImage(trees, size);
     }
 
     /** The sigma list the request walks: the explicit list, or the scheduler's with denoise and the sampler's convention. */
@@ -181,6 +241,8 @@ public final class Stepwise {
             throw new IllegalArgumentException("scheduler parameters " + r.schedulerParameters().keySet()
                     + " are for a named scheduler; a scheduler given as an object takes none");
         }
-        return Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
+        return r.compatOrDefault().denoise() == CompatProfile.DenoiseRule.A1111
+                ? Sigmas.forRunA1111(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate())
+                : Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
     }
 }

@@ -49,15 +49,6 @@ class RandnSourceRunTest {
         assertFalse(Arrays.equals(cpu, nv));
     }
 
-    /** NV's step noise continues the Philox generator (offsets 1, 2, ...), as A1111's ImageRNG.next does. */
-    @Test
-    void nvStepNoiseContinuesTheGenerator() {
-        PhiloxGenerator g = new PhiloxGenerator(11);
-        assertTrue(RandnSource.NV.stepGenerator(11, g) == g);
-        assertEquals(0, g.offset());
-        assertTrue(RandnSource.CPU.stepGenerator(11, new TorchGenerator(11)) instanceof TorchGenerator);
-    }
-
     @Test
     void namesParseAndUnknownOnesAreRefusedInOneLine() {
         assertEquals(RandnSource.NV, RandnSource.parse("NV"));

@@ -38,16 +38,4 @@ public enum RandnSource {
             case NV -> new PhiloxGenerator(seed);
         };
     }
-
-    /**
-     * The generator of a run's per-step noise, given the one that drew the starting noise: for CPU a second torch
-     * generator seeded with seed + 1 (ComfyUI's default_noise_sampler); for NV the same Philox generator continued,
-     * one call per step, as A1111's ImageRNG.next does.
-     */
-    public RandnGenerator stepGenerator(long seed, RandnGenerator initial) {
-        return switch (this) {
-            case CPU -> new TorchGenerator(seed + 1);
-            case NV -> initial;
-        };
-    }
 }

@@ -32,6 +32,31 @@ public final class Sigmas {
         return out;
     }
 
+    /**
+     * As {@link #forRun}, with A1111's img2img rule for denoise below 1 (sd_samplers_common.py setup_img2img_steps,
+     * opts.img2img_fix_steps off): a schedule of {@code steps} steps, of which the last
+     * t_enc + 1 = int(min(denoise, 0.999) * steps) + 1 steps run (sd_samplers_kdiffusion.py sample_img2img,
+     * {@code sigmas[steps - t_enc - 1:]}); at denoise 1 the whole schedule, as in text-to-image.
+     */
+    public static double[] forRunA1111(Scheduler scheduler, ModelSampling sampling, int steps, double denoise,
+                                       boolean discardPenultimate) {
+        requireSteps(steps);
+        if (!(denoise > 0 && denoise <= 1)) {
+            throw new IllegalArgumentException("denoise " + denoise + " must be in (0, 1]");
+        }
+        boolean discard = discardPenultimate && !(scheduler instanceof ListScheduler);
+        double[] all = scheduled(scheduler, sampling, steps, discard);
+        if (denoise > 0.9999) {
+            check(all);
+            return all;
+        }
+        int tEnc = (int) (Math.min(denoise, 0.999) * steps);
+        int from = Math.max(0, all.length - 1 - tEnc - 1);
+        double[] out = Arrays.copyOfRange(all, from, all.length);
+        check(out);
+        return out;
+    }
+
     /** Rejects a step count below 1 with one line naming the value. */
     public static void requireSteps(int steps) {
         if (steps < 1) {

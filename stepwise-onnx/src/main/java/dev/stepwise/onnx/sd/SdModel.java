@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stepwise.core.model.DiscreteVpSampling;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
+import dev.stepwise.core.model.NearestTimestepSampling;
 import dev.stepwise.core.model.Network;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.model.Prediction;

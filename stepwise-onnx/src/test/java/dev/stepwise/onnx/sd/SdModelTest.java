@@ -12,6 +12,7 @@ import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.DiscreteVpSampling;
 import dev.stepwise.core.model.FlowSampling;
 import dev.stepwise.core.model.Model;
+import dev.stepwise.core.model.NearestTimestepSampling;
 import dev.stepwise.core.model.Prediction;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.OnnxOptions;

@@ -1,7 +1,4 @@
-package dev.stepwise.onnx.sd;
-
-import dev.stepwise.core.model.ModelSampling;
-import dev.stepwise.core.model.Prediction;
+package dev.stepwise.core.model;
 
 /**
  * A discrete model's parameterisation with ComfyUI's sigma-to-timestep rule: the index of the nearest training
