@@ -19,6 +19,7 @@ import dev.stepwise.onnx.image.Filter;
 import dev.stepwise.onnx.image.GridWriter;
 import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
+import dev.stepwise.onnx.image.StoredSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,6 +34,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /**
@@ -57,6 +59,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "--from", paramLabel = "IMAGE.png",
+            description = "Re-run the settings stored in a PNG written by Stepwise, A1111 (its 'parameters' text) or "
+                    + "ComfyUI (its API-format 'prompt' text): prompt, negative prompt, model, size, batch size, seed, "
+                    + "steps, sampler, scheduler, cfg, RNG (and denoise with --init-image). Options given here "
+                    + "override the stored ones.")
+    Path from;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
             description = "What to generate: class names of the model with A1111 weights, e.g. \"sneaker\" or "
@@ -159,6 +168,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
+        if (from != null) {
+            applyStored(from);
+        }
         Checked checked = check();
         Path dir = ModelFolders.resolveWithDiffusers(model);
         if (!Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir)) {
@@ -219,6 +231,75 @@ final class GenerateCommand implements Callable<Integer> {
                 ms > 0 ? 100 * network.nanos() / 1e6 / ms : 0, out + (each && batch > 1 ? " (+" + batch + " images)" : ""));
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * Sets every option not given on the command line that the image stores. The model is looked up by the stored
+     * name (a Stable Diffusion folder's name, ComfyUI's checkpoint name without its extension) unless --model is given.
+     */
+    private void applyStored(Path png) {
+        StoredSettings s;
+        try {
+            s = StoredSettings.read(Files.readAllBytes(png));
+        } catch (IOException e) {
+            throw new UsageException("--from " + png + ": cannot read it (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--from " + png + ": " + e.getMessage());
+        }
+        ParseResult given = spec.commandLine().getParseResult();
+        java.util.function.Predicate<String> open = option -> !given.hasMatchedOption(option);
+        if (open.test("--model")) {
+            if (s.model() == null) {
+                throw new UsageException("--from " + png + ": the " + s.source() + " name no model; give --model DIR");
+            }
+            try {
+                ModelFolders.resolveWithDiffusers(s.model());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--from " + png + ": its model '" + s.model() + "' is not found here ("
+                        + e.getMessage() + "); give --model DIR");
+            }
+            model = s.model();
+        }
+        if (s.prompt() != null && open.test("--prompt")) {
+            prompt = s.prompt();
+        }
+        if (s.negative() != null && open.test("--negative")) {
+            negative = s.negative();
+        }
+        if (s.width() != null && open.test("--width") && open.test("--height")) {
+            size.width = s.width();
+            size.height = s.height();
+        }
+        if (s.batch() != null && open.test("--batch")) {
+            batch = s.batch();
+        }
+        if (s.seed() != null && open.test("--seed")) {
+            seed = s.seed();
+        }
+        if (s.steps() != null && open.test("--steps")) {
+            sampling.steps = s.steps();
+        }
+        if (s.cfg() != null && open.test("--cfg")) {
+            cfg = s.cfg();
+        }
+        if (s.sampler() != null && open.test("--sampler")) {
+            sampling.sampler = s.sampler();
+        }
+        if (s.scheduler() != null && open.test("--scheduler")) {
+            sampling.scheduler = s.scheduler();
+        }
+        if (open.test("--rng")) {
+            rng = s.rng();
+        }
+        if (s.clipSkip() != null && s.clipSkip() > 1) {
+            // Not silently: the re-run would differ from the stored image.
+            spec.commandLine().getErr().println("note: --from " + png + ": Clip skip " + s.clipSkip()
+                    + " is stored but not applied (generate has no clip skip yet)");
+        }
+        // The stored image is not the init image: a stored strength applies only to an --init-image given here.
+        if (s.denoise() != null && initImage != null && open.test("--denoise")) {
+            denoise = s.denoise();
+        }
     }
 
     /** A number as the infotext writes it: "3", "3.5". */

@@ -75,6 +75,34 @@ public final class A1111SamplerNames {
         SAMPLERS.put("k_dpmpp_2m_sde_ka", "dpmpp_2m_sde karras");
     }
 
+    /**
+     * A1111's "Schedule type" labels (modules/sd_schedulers.py {@code schedulers}) → catalogue scheduler.
+     * "Automatic" alone is taken as "normal"; with a sampler label, callers use the label's own
+     * {@link Label#automaticScheduler} first, as A1111 does.
+     */
+    private static final Map<String, String> SCHEDULE_TYPES = Map.of("automatic", "normal", "karras", "karras",
+            "exponential", "exponential", "sgm uniform", "sgm_uniform", "kl optimal", "kl_optimal",
+            "align your steps", "ays", "simple", "simple", "normal", "normal", "ddim", "ddim_uniform", "beta", "beta");
+
+    /**
+     * The catalogue scheduler for an A1111 "Schedule type" label ("Karras", "SGM Uniform"), case-insensitive, or
+     * {@code name} itself when it is a catalogue name or a schedule file ({@code file:...}).
+     *
+     * @throws IllegalArgumentException naming the value and the allowed labels
+     */
+    public static String scheduler(String name) {
+        if (dev.stepwise.core.schedule.Schedulers.names().contains(name) || name.startsWith("file:")) {
+            return name;
+        }
+        String hit = SCHEDULE_TYPES.get(name.strip().toLowerCase(Locale.ROOT));
+        if (hit == null) {
+            throw new IllegalArgumentException("scheduler '" + name + "' is not known here; allowed: the names of "
+                    + "'stepwise list schedulers', or A1111's Automatic, Karras, Exponential, SGM Uniform, KL Optimal,"
+                    + " Align Your Steps, Simple, Normal, DDIM, Beta");
+        }
+        return hit;
+    }
+
     private static void label(String label, String sampler, String automatic, String... aliases) {
         Label l = new Label(label, sampler, List.of(aliases), Optional.ofNullable(automatic));
         LABELS.add(l);

@@ -60,4 +60,19 @@ class A1111SamplerNamesTest {
         assertTrue(e.getMessage().contains("DPM++ 2M"), e.getMessage());
         assertTrue(e.getMessage().contains("dpmpp_2m"), e.getMessage());
     }
+
+    @Test
+    void a1111ScheduleTypesAreRegisteredSchedulers() {
+        // The labels of A1111's modules/sd_schedulers.py that have a catalogue counterpart.
+        for (String label : new String[] {"Automatic", "Karras", "Exponential", "SGM Uniform", "KL Optimal",
+            "Align Your Steps", "Simple", "Normal", "DDIM", "Beta"}) {
+            assertTrue(dev.stepwise.core.schedule.Schedulers.names().contains(A1111SamplerNames.scheduler(label)), label);
+        }
+        assertEquals("karras", A1111SamplerNames.scheduler("karras"));
+        assertEquals("file:vrg.json", A1111SamplerNames.scheduler("file:vrg.json"));
+        assertEquals("sgm_uniform", A1111SamplerNames.scheduler("sgm uniform"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> A1111SamplerNames.scheduler("Polyexponential"));
+        assertTrue(e.getMessage().startsWith("scheduler 'Polyexponential' is not known here; allowed:"), e.getMessage());
+    }
 }
