@@ -46,7 +46,7 @@ final class A1111Api {
         });
         c.routes.get("/sdapi/v1/schedulers", ctx -> {
             ArrayNode out = s.json.createArrayNode();
-            for (A1111Names.Scheduler x : A1111Names.SCHEDULERS) {
+            for (A1111SamplerNames.ScheduleType x : A1111SamplerNames.scheduleTypes()) {
                 ObjectNode n = out.addObject();
                 n.put("name", x.name()).put("label", x.label());
                 if (x.aliases().isEmpty()) {

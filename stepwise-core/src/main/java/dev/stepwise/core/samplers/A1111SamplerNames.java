@@ -76,13 +76,45 @@ public final class A1111SamplerNames {
     }
 
     /**
-     * A1111's "Schedule type" labels (modules/sd_schedulers.py {@code schedulers}) → catalogue scheduler.
-     * "Automatic" alone is taken as "normal"; with a sampler label, callers use the label's own
-     * {@link Label#automaticScheduler} first, as A1111 does.
+     * One of A1111's "Schedule type" entries (modules/sd_schedulers.py {@code schedulers}): its API name, menu label,
+     * aliases, default rho (-1: none) and the catalogue scheduler it stands for. "Automatic" alone stands for
+     * "normal"; with a sampler label, callers use the label's own {@link Label#automaticScheduler} first, as A1111's
+     * get_sigmas does.
      */
-    private static final Map<String, String> SCHEDULE_TYPES = Map.of("automatic", "normal", "karras", "karras",
-            "exponential", "exponential", "sgm uniform", "sgm_uniform", "kl optimal", "kl_optimal",
-            "align your steps", "ays", "simple", "simple", "normal", "normal", "ddim", "ddim_uniform", "beta", "beta");
+    public record ScheduleType(String name, String label, List<String> aliases, double defaultRho, String scheduler) {
+    }
+
+    private static final List<ScheduleType> SCHEDULE_TYPES = List.of(
+            new ScheduleType("automatic", "Automatic", List.of(), -1, "normal"),
+            new ScheduleType("karras", "Karras", List.of(), 7.0, "karras"),
+            new ScheduleType("exponential", "Exponential", List.of(), -1, "exponential"),
+            new ScheduleType("sgm_uniform", "SGM Uniform", List.of("SGMUniform"), -1, "sgm_uniform"),
+            new ScheduleType("kl_optimal", "KL Optimal", List.of(), -1, "kl_optimal"),
+            new ScheduleType("align_your_steps", "Align Your Steps", List.of(), -1, "ays"),
+            new ScheduleType("simple", "Simple", List.of(), -1, "simple"),
+            new ScheduleType("normal", "Normal", List.of(), -1, "normal"),
+            new ScheduleType("ddim", "DDIM", List.of(), -1, "ddim_uniform"),
+            new ScheduleType("beta", "Beta", List.of(), -1, "beta"));
+
+    private static final Map<String, ScheduleType> SCHEDULE_TYPE_BY_NAME = new LinkedHashMap<>();
+
+    static {
+        for (ScheduleType t : SCHEDULE_TYPES) {
+            SCHEDULE_TYPE_BY_NAME.put(t.name(), t);
+            SCHEDULE_TYPE_BY_NAME.put(t.label().toLowerCase(Locale.ROOT), t);
+            t.aliases().forEach(a -> SCHEDULE_TYPE_BY_NAME.put(a.toLowerCase(Locale.ROOT), t));
+        }
+    }
+
+    /** A1111's schedule types in its menu order. */
+    public static List<ScheduleType> scheduleTypes() {
+        return SCHEDULE_TYPES;
+    }
+
+    /** The schedule type of an A1111 API name, label or alias ("sgm_uniform", "SGM Uniform"), case-insensitive. */
+    public static Optional<ScheduleType> scheduleType(String name) {
+        return Optional.ofNullable(SCHEDULE_TYPE_BY_NAME.get(name.strip().toLowerCase(Locale.ROOT)));
+    }
 
     /**
      * The catalogue scheduler for an A1111 "Schedule type" label ("Karras", "SGM Uniform"), case-insensitive, or
@@ -94,13 +126,9 @@ public final class A1111SamplerNames {
         if (dev.stepwise.core.schedule.Schedulers.names().contains(name) || name.startsWith("file:")) {
             return name;
         }
-        String hit = SCHEDULE_TYPES.get(name.strip().toLowerCase(Locale.ROOT));
-        if (hit == null) {
-            throw new IllegalArgumentException("scheduler '" + name + "' is not known here; allowed: the names of "
-                    + "'stepwise list schedulers', or A1111's Automatic, Karras, Exponential, SGM Uniform, KL Optimal,"
-                    + " Align Your Steps, Simple, Normal, DDIM, Beta");
-        }
-        return hit;
+        return scheduleType(name).map(ScheduleType::scheduler).orElseThrow(() -> new IllegalArgumentException(
+                "scheduler '" + name + "' is not known here; allowed: the names of 'stepwise list schedulers', or "
+                        + "A1111's " + String.join(", ", SCHEDULE_TYPES.stream().map(ScheduleType::label).toList())));
     }
 
     private static void label(String label, String sampler, String automatic, String... aliases) {
