@@ -98,9 +98,7 @@ final class GenerateCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--rng", paramLabel = "cpu|nv", defaultValue = "cpu",
-            description = "The seed's generator: cpu (torch's CPU generator, as ComfyUI) or nv (A1111's NV Philox "
-                    + "generator; step noise continues it, as A1111's does). 'stepwise noise' writes the starting "
-                    + "noise alone. Default: ${DEFAULT-VALUE}.")
+            description = SamplingOptions.RNG_DESCRIPTION)
     String rng;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
