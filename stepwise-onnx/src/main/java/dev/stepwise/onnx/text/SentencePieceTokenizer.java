@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +112,7 @@ public final class SentencePieceTokenizer {
         float[] best = new float[n + 1];
         int[] from = new int[n + 1];
         int[] id = new int[n + 1];
-        java.util.Arrays.fill(from, -1);
+        Arrays.fill(from, -1);
         for (int start = 0; start < n; start = next(s, start)) {
             float here = best[start];
             int oneChar = next(s, start) - start;
@@ -145,7 +146,7 @@ public final class SentencePieceTokenizer {
             }
             ids[k++] = t;
         }
-        return java.util.Arrays.copyOf(ids, k);
+        return Arrays.copyOf(ids, k);
     }
 
     private static void relax(float[] best, int[] from, int[] id, int end, int start, int piece, float score) {
@@ -269,7 +270,7 @@ public final class SentencePieceTokenizer {
             for (int i = 0; i < units.length; i++) {
                 units[i] = b.getInt();
             }
-            replacements = java.util.Arrays.copyOfRange(blob, 4 + trieSize, blob.length);
+            replacements = Arrays.copyOfRange(blob, 4 + trieSize, blob.length);
         }
 
         /** darts-clone commonPrefixSearch, keeping the longest match. */
@@ -324,7 +325,7 @@ public final class SentencePieceTokenizer {
 
         static final class Model {
             final List<Piece> pieces = new ArrayList<>();
-            int modelType = 1, unkId = 0, eosId = 2, padId = -1; // the proto's defaults
+            int modelType = 1, eosId = 2, padId = -1; // the proto's defaults (unk is found by its piece type)
             byte[] charsMap = new byte[0];
             boolean addDummyPrefix = true, removeExtraWhitespaces = true, escapeWhitespaces = true;
         }
@@ -381,7 +382,6 @@ public final class SentencePieceTokenizer {
                 int tag = (int) varint();
                 switch (tag) {
                     case (3 << 3) -> m.modelType = (int) varint();
-                    case (40 << 3) -> m.unkId = (int) varint();
                     case (42 << 3) -> m.eosId = (int) varint();
                     case (43 << 3) -> m.padId = (int) varint();
                     default -> skip(tag);
@@ -427,7 +427,7 @@ public final class SentencePieceTokenizer {
 
         private byte[] bytes() {
             int len = length();
-            byte[] out = java.util.Arrays.copyOfRange(buf, pos, pos + len);
+            byte[] out = Arrays.copyOfRange(buf, pos, pos + len);
             pos += len;
             return out;
         }
