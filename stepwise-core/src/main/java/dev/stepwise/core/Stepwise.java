@@ -241,8 +241,7 @@ public final class Stepwise {
             throw new IllegalArgumentException("scheduler parameters " + r.schedulerParameters().keySet()
                     + " are for a named scheduler; a scheduler given as an object takes none");
         }
-        return r.compatOrDefault().denoise() == CompatProfile.DenoiseRule.A1111
-                ? Sigmas.forRunA1111(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate())
-                : Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
+        return r.compatOrDefault().denoise().sigmas(scheduler, r.model().sampling(), r.steps(), r.denoise(),
+                info.discardPenultimate());
     }
 }
