@@ -1,0 +1,96 @@
+package dev.stepwise.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.stepwise.cli.Main;
+import dev.stepwise.harness.CellResult;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code stepwise compare --engine spark}: the CLI runs SparkCompare in a child JVM (here on this test's classpath,
+ * as STEPWISE_SPARK_CLASSPATH gives it) and shows its lines as the local engine's.
+ */
+class SparkEngineTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void childClasspath() {
+        System.setProperty("stepwise.spark.classpath", System.getProperty("java.class.path"));
+    }
+
+    private static Runs.Result cli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Runs.Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void theCliRunsThePlanOnSparkWithTheLocalEnginesCells() throws IOException {
+        Path plan = Runs.write(tmp, "gmm.yaml", Runs.MIXTURE_PLAN);
+        List<CellResult> expected = Runs.local(plan, tmp.resolve("local"));
+        Path out = tmp.resolve("spark");
+        Runs.Result r = cli("compare", plan.toString(), "--engine", "spark", "--master", "local[2]", "--out", out.toString());
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of("spark mixture: 8 cells (4 configurations) on gmm:builtin -> " + out.resolve("summary.md")),
+                r.out().lines().toList(), "the local engine's one line");
+        List<String> err = r.err().lines().toList();
+        assertEquals(1, err.size(), r.err());
+        assertTrue(err.get(0).matches("stepwise compare: Spark UI at http://.*:\\d+"), r.err());
+        Runs.assertSameCells(expected, tmp.resolve("local"), out);
+        assertTrue(Files.readString(out.resolve(SparkCompare.LOG)).contains("SparkContext"), "Spark's log in the folder");
+
+        Runs.Result again = cli("compare", plan.toString(), "--engine", "spark", "--out", out.toString());
+        assertEquals(0, again.code(), again.toString());
+        assertEquals("stepwise compare: all 8 cells already in " + out + "; rebuilding the report",
+                again.err().strip(), "nothing to run: no Spark started");
+    }
+
+    @Test
+    void verboseShowsSparksLog() throws IOException {
+        Path plan = Runs.write(tmp, "gmm.yaml", Runs.MIXTURE_PLAN.replace("seeds: 1-2", "seeds: 1"));
+        Runs.Result r = cli("compare", plan.toString(), "--engine", "spark", "--master", "local[1]",
+                "--out", tmp.resolve("out").toString(), "--verbose");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.err().lines().anyMatch(l -> l.startsWith("spark: INFO SparkContext: ")), r.err());
+    }
+
+    @Test
+    void badInputIsTheChildsOneLineAndExit2() throws IOException {
+        Path plan = Runs.write(tmp, "gmm.yaml", Runs.MIXTURE_PLAN);
+        Path out = tmp.resolve("out");
+        Runs.Result r = cli("compare", plan.toString(), "--engine", "spark", "--master", "spark://127.0.0.1:1",
+                "--out", out.toString());
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("stepwise compare: --master 'spark://127.0.0.1:1': no Spark master answers"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void theEngineOptionsAreChecked() throws IOException {
+        Path plan = Runs.write(tmp, "gmm.yaml", Runs.MIXTURE_PLAN);
+        List<String[]> bad = new ArrayList<>();
+        bad.add(new String[] {"compare", "--engine", "spark", "--model", "gmm:builtin", "--out", tmp.resolve("a").toString()});
+        bad.add(new String[] {"compare", plan.toString(), "--engine", "spark", "--parallel", "2"});
+        bad.add(new String[] {"compare", plan.toString(), "--master", "local[2]", "--out", tmp.resolve("b").toString()});
+        bad.add(new String[] {"compare", plan.toString(), "--engine", "flink"});
+        for (String[] args : bad) {
+            Runs.Result r = cli(args);
+            assertEquals(2, r.code(), String.join(" ", args) + ": " + r);
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+        assertFalse(Files.exists(tmp.resolve("a")) || Files.exists(tmp.resolve("b")));
+    }
+}
