@@ -72,7 +72,10 @@ public final class SparkCompare {
     public static final String CELL_DONE = "cell-done";
     /** "spark-ui URL". */
     public static final String UI = "spark-ui";
-    /** "timing STARTUP_S JOB_S REPORT_S COMPUTED": Spark's start, the job, the report, cells computed. */
+    /**
+     * "timing CONTEXT_S SETUP_S CELLS_S REPORT_S COMPUTED": the SparkContext's start, the executors' set-up (opening the
+     * model), the cells' job, the report, and the cells computed.
+     */
     public static final String TIMING = "timing";
 
     private static final String USAGE = "usage: SparkCompare PLAN [--out DIR] [--master URL] [--conf KEY=VALUE]..."
@@ -234,6 +237,7 @@ public final class SparkCompare {
             }
             long computed = 0;
             double startup = 0, job = 0;
+            double[] setup = {0};
             if (!pending.todo().isEmpty()) {
                 long t0 = System.nanoTime();
                 JavaSparkContext sc;
@@ -251,8 +255,8 @@ public final class SparkCompare {
                     startup = (System.nanoTime() - t0) / 1e9;
                     long t1 = System.nanoTime();
                     computed = runCells(sc, PlanText.of(a.plan, text), pending, cells.size(),
-                            modelsHome, source.key(), folder, hadoop, out, dir);
-                    job = (System.nanoTime() - t1) / 1e9;
+                            modelsHome, source.key(), folder, hadoop, out, dir, setup);
+                    job = (System.nanoTime() - t1) / 1e9 - setup[0];
                 } finally {
                     sc.stop();
                 }
@@ -260,7 +264,8 @@ public final class SparkCompare {
             long t2 = System.nanoTime();
             List<CellResult> results = pending.collect();
             Summary summary = CompareReport.write(plan, cells, results, source, list, scoresFile, dir);
-            out.printf(Locale.ROOT, "%s %.3f %.3f %.3f %d%n", TIMING, startup, job, (System.nanoTime() - t2) / 1e9, computed);
+            out.printf(Locale.ROOT, "%s %.3f %.3f %.3f %.3f %d%n", TIMING, startup, setup[0], job, (System.nanoTime() - t2) / 1e9,
+                    computed);
             out.println(CompareReport.doneLine(plan, cells.size(), summary, dir));
             return 0;
         }
@@ -269,7 +274,7 @@ public final class SparkCompare {
     /** Runs the cells not done yet as Spark tasks; returns how many were computed. */
     private static long runCells(JavaSparkContext sc, PlanText text, Comparison.Pending pending, int total,
                                  String modelsHome, String modelKey, String folder, Map<String, String> hadoop,
-                                 PrintStream out, Path dir) throws IOException {
+                                 PrintStream out, Path dir, double[] setup) throws IOException {
         List<Integer> todo = pending.todo();
         int alreadyDone = total - todo.size();
         LongAccumulator computed = sc.sc().longAccumulator("stepwise cells computed");
@@ -295,6 +300,11 @@ public final class SparkCompare {
         progress.setDaemon(true);
         progress.start();
         try {
+            // Empty partitions, one per slot: each executor opens the model (and fails on one it cannot read) before
+            // any cell, and the set-up is timed apart from the cells.
+            long t = System.nanoTime();
+            sc.parallelize(List.<Integer>of(), sc.defaultParallelism()).foreachPartition(task);
+            setup[0] = (System.nanoTime() - t) / 1e9;
             sc.parallelize(todo, Math.min(todo.size(), MAX_TASKS)).foreachPartition(task);
         } catch (Exception e) {   // SparkException, checked, thrown undeclared from Scala
             String ours = TaskFailure.find(e);

@@ -89,7 +89,7 @@ final class Runs {
     /** The number in a "timing" line: cells computed by the Spark job. */
     static long computed(Result r) {
         Optional<String> line = r.out().lines().filter(l -> l.startsWith(SparkCompare.TIMING + " ")).findFirst();
-        return Long.parseLong(line.orElseThrow(() -> new AssertionError("no timing line in " + r)).split(" ")[4]);
+        return Long.parseLong(line.orElseThrow(() -> new AssertionError("no timing line in " + r)).split(" ")[5]);
     }
 
     /**

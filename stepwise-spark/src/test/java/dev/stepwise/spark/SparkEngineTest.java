@@ -79,6 +79,29 @@ class SparkEngineTest {
     }
 
     @Test
+    void benchCompareTimesBothEnginesInOneRun() {
+        Runs.Result r = cli("bench", "compare", "--engine", "spark", "--parallel", "2", "--seeds", "2", "--steps", "2",
+                "--reference", "none");
+        assertEquals(0, r.code(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith("model fashion-eps, 12 cells"), r.out());
+        assertTrue(lines.get(1).matches("local engine, 2 at once: 12 cells in [0-9.]+ s: [0-9.]+ cells/s, .*"), r.out());
+        assertTrue(lines.get(2).matches("spark local\\[2\\]: 12 cells in [0-9.]+ s: [0-9.]+ cells/s, .*"), r.out());
+        // cells per second is the cells over the time printed with them, and the overhead their difference
+        double local = seconds(lines.get(1)), spark = seconds(lines.get(2));
+        double rate = Double.parseDouble(lines.get(2).replaceAll(".* s: ([0-9.]+) cells/s.*", "$1"));
+        assertEquals(12 / spark, rate, 0.01 * rate);
+        assertEquals(1000 * (spark - local) * 2 / 12,
+                Double.parseDouble(lines.get(3).replaceAll("spark's per-cell overhead: (-?[0-9.]+) ms.*", "$1")), 0.3);
+        assertTrue(lines.get(4).startsWith("spark's fixed start-up: "), r.out());
+        assertTrue(lines.get(5).startsWith("scaling model: time = "), r.out());
+    }
+
+    private static double seconds(String line) {
+        return Double.parseDouble(line.replaceAll(".* cells in ([0-9.]+) s: .*", "$1"));
+    }
+
+    @Test
     void theEngineOptionsAreChecked() throws IOException {
         Path plan = Runs.write(tmp, "gmm.yaml", Runs.MIXTURE_PLAN);
         List<String[]> bad = new ArrayList<>();
