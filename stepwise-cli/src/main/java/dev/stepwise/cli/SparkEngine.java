@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -70,18 +71,26 @@ final class SparkEngine {
         command.addAll(args);
         Process child = new ProcessBuilder(command).start();
         child.getOutputStream().close();
-        Thread hook = new Thread(() -> interrupted(child, out, err, resumeCommand), "stepwise-spark-interrupted");
+        AtomicBoolean fired = new AtomicBoolean();
+        Thread hook = new Thread(() -> {
+            fired.set(true);
+            interrupted(child, out, err, resumeCommand);
+        }, "stepwise-spark-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
         Thread errors = pump(new BufferedReader(new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8)), err);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
-            while ((line = r.readLine()) != null) {
+            while ((line = r.readLine()) != null && !fired.get()) {
                 feed(Line.parse(line), listener, other, err);
             }
+        } catch (IOException e) {
+            holdIf(fired);
+            throw e;
         }
         try {
             int code = child.waitFor();
             errors.join();
+            holdIf(fired);
             Runtime.getRuntime().removeShutdownHook(hook);
             return code;
         } catch (InterruptedException e) {
@@ -90,6 +99,20 @@ final class SparkEngine {
             throw new IOException("interrupted while Spark ran", e);
         } catch (IllegalStateException e) {
             return 130;   // the JVM is shutting down (Ctrl-C): the hook prints what is kept
+        }
+    }
+
+    /**
+     * Once Ctrl-C's hook has fired, this thread prints nothing more (the hook says what is kept): it waits for the
+     * JVM to halt, as the local engine's run does.
+     */
+    private static void holdIf(AtomicBoolean fired) {
+        while (fired.get()) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // keep waiting: the JVM halts once the hooks are done
+            }
         }
     }
 

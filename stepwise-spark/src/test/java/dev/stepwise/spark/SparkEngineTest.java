@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.stepwise.cli.Main;
 import dev.stepwise.harness.CellResult;
+import dev.stepwise.harness.CellStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -13,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +102,56 @@ class SparkEngineTest {
 
     private static double seconds(String line) {
         return Double.parseDouble(line.replaceAll(".* cells in ([0-9.]+) s: .*", "$1"));
+    }
+
+    @Test
+    void anInterruptedRunKeepsItsCellsAndTheRerunContinues() throws Exception {
+        Path plan = Runs.write(tmp, "long.yaml", Runs.MIXTURE_PLAN.replace("seeds: 1-2", "seeds: 1-40")
+                .replace("batch: 256", "batch: 8192"));
+        Path out = tmp.resolve("out");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dstepwise.models=" + Runs.MODELS,
+                "-Dstepwise.spark.classpath=" + System.getProperty("java.class.path"),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "compare", plan.toString(), "--engine", "spark", "--master", "local[2]", "--out", out.toString());
+        Process cli = new ProcessBuilder(command).redirectOutput(tmp.resolve("cli.out").toFile())
+                .redirectError(tmp.resolve("cli.err").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (cells(out) < 5 && cli.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        cli.destroy();   // SIGTERM: the JVM's shutdown, as Ctrl-C on a terminal
+        assertTrue(cli.waitFor(30, TimeUnit.SECONDS), "the CLI stops");
+        Thread.sleep(500);   // the child's last file operations
+        long kept = cells(out);
+        assertTrue(kept >= 5 && kept < 160, kept + " cells kept");
+        List<String> err = Files.readAllLines(tmp.resolve("cli.err"));
+        assertEquals("stepwise compare: interrupted; " + kept + " cells are kept in " + out, err.get(err.size() - 2),
+                String.join("\n", err));
+        assertTrue(err.get(err.size() - 1).startsWith("resume with: "), String.join("\n", err));
+        assertEquals("", Files.readString(tmp.resolve("cli.out")), "no summary line");
+        // A write cut short leaves at most a hidden temporary file; every visible record is whole.
+        CellStore store = CellStore.open(out);
+        try (Stream<Path> s = Files.list(out.resolve(CellStore.CELLS))) {
+            for (Path p : s.filter(p -> !p.getFileName().toString().startsWith(".")).toList()) {
+                String id = p.getFileName().toString().replaceAll("\\.json$", "");
+                assertTrue(store.read(id).isPresent(), p.toString());
+            }
+        }
+
+        Runs.Result again = Runs.spark(plan.toString(), "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, again.code(), again.toString());
+        assertTrue(again.out().startsWith(SparkCompare.STARTED + " 160 " + kept), again.out());
+        assertEquals(160 - kept, Runs.computed(again), "only the missing cells");
+    }
+
+    private static long cells(Path out) throws IOException {
+        if (!Files.isDirectory(out.resolve(CellStore.CELLS))) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.list(out.resolve(CellStore.CELLS))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+        }
     }
 
     @Test
