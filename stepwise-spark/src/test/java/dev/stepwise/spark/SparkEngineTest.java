@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.cli.Main;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.CellStore;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,10 @@ class SparkEngineTest {
 
     @BeforeAll
     static void childClasspath() {
-        System.setProperty("stepwise.spark.classpath", System.getProperty("java.class.path"));
+        // The driver's classpath without the CLI, whose jar's manifest would bring its slf4j-simple in Spark's way.
+        System.setProperty("stepwise.spark.classpath", Arrays.stream(System.getProperty("java.class.path")
+                .split(File.pathSeparator)).filter(e -> !e.contains("stepwise-cli"))
+                .collect(Collectors.joining(File.pathSeparator)));
     }
 
     private static Runs.Result cli(String... args) {
@@ -111,7 +117,7 @@ class SparkEngineTest {
         Path out = tmp.resolve("out");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Dstepwise.models=" + Runs.MODELS,
-                "-Dstepwise.spark.classpath=" + System.getProperty("java.class.path"),
+                "-Dstepwise.spark.classpath=" + System.getProperty("stepwise.spark.classpath"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
                 "compare", plan.toString(), "--engine", "spark", "--master", "local[2]", "--out", out.toString());
         Process cli = new ProcessBuilder(command).redirectOutput(tmp.resolve("cli.out").toFile())
