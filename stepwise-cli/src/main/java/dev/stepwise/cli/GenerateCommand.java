@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Prompts use A1111's attention syntax over the model's classes: \"(bag:1.3), coat\", "
                 + "\"(sneaker)\" = x1.1, \"[sneaker]\" = /1.1; an empty prompt is unconditional.",
                 "Noise: torch.manual_seed(SEED); torch.randn(BATCH, 1, 28, 28), as in ComfyUI.",
-                "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text, --width/--height"
+                "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text with ComfyUI's weights"
+                        + " (\"(cat:1.3)\"), --width/--height"
                         + " (multiples of 8) and ComfyUI's conventions: torch.randn of the latent shape, the nearest"
                         + " training timestep, the negative prompt encoded even when empty.",
                 "With --batch N > 1, OUT is a labelled grid of the N images; --each also writes OUT-1.png .. OUT-N.png.",

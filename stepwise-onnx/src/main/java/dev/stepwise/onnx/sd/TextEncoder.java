@@ -2,6 +2,8 @@ package dev.stepwise.onnx.sd;
 
 import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.text.ClipTokenizer;
+import dev.stepwise.onnx.text.PromptProfile;
+import dev.stepwise.onnx.text.TokenWindows;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,6 +140,29 @@ public final class TextEncoder implements AutoCloseable {
             pooled = java.util.Arrays.copyOf(p, p.length / n);
         }
         return new Encoded(h.data(), tokens, w, pooled);
+    }
+
+    /**
+     * Runs the encoder on a prompt's weighted windows and applies the weights {@code profile}'s way; the empty
+     * prompt's window, where the profile needs it, is encoded in the same batch (as ComfyUI appends it). The pooled
+     * output stays the first window's, unweighted.
+     */
+    public Encoded encode(TokenWindows windows, PromptProfile profile) {
+        List<int[]> ids = new ArrayList<>(windows.count() + 1);
+        for (int w = 0; w < windows.count(); w++) {
+            ids.add(windows.ids(w));
+        }
+        boolean empty = profile.needsEmptyEncoding(windows);
+        if (empty) {
+            ids.add(tokenizer.emptyWindow());
+        }
+        Encoded raw = encode(ids);
+        int tokens = windows.count() * ClipTokenizer.WINDOW;
+        float[] hidden = empty ? java.util.Arrays.copyOf(raw.hidden(), tokens * raw.width()) : raw.hidden();
+        float[] emptyHidden = empty ? java.util.Arrays.copyOfRange(raw.hidden(), tokens * raw.width(),
+                raw.hidden().length) : null;
+        return new Encoded(profile.weight(hidden, windows, raw.width(), emptyHidden), tokens, raw.width(),
+                raw.pooled());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.stepwise.onnx.sd;
 
 import dev.stepwise.onnx.text.ClipTokenizer;
+import dev.stepwise.onnx.text.TokenWindows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,6 +36,28 @@ final class TextEncoders implements PromptEncoder {
             }
             parts.add(encoders.get(e).encode(windows.get(e)));
         }
+        return combine(parts);
+    }
+
+    @Override
+    public SdConditioning encode(String prompt, TextSettings settings) {
+        List<TextEncoder.Encoded> parts = new ArrayList<>();
+        int count = -1;
+        for (int e = 0; e < encoders.size(); e++) {
+            TextEncoder enc = encoders.get(e);
+            TokenWindows windows = settings.profile().tokenize(enc.tokenizer(), prompt);
+            if (count >= 0 && windows.count() != count) {
+                // The family's tokenizers share one vocabulary, so this means a malformed folder.
+                throw new IllegalArgumentException(enc.file() + ": its tokenizer cuts the prompt into "
+                        + windows.count() + " windows, the first encoder's " + count + "; expected the same count");
+            }
+            count = windows.count();
+            parts.add(enc.encode(windows, settings.profile()));
+        }
+        return combine(parts);
+    }
+
+    private SdConditioning combine(List<TextEncoder.Encoded> parts) {
         int width = contextWidth > 0 ? contextWidth : parts.stream().mapToInt(TextEncoder.Encoded::width).sum();
         return family.combine(parts, width);
     }
