@@ -39,7 +39,8 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
   in vocab.json; ComfyUI (comfy/sd1_clip.py ClipTokenWeightEncoder.encode_token_weights): the empty prompt's window
   (BOS, EOS, pad) encoded in the same batch, z = (z - z_empty) * w + z_empty for each token of weight != 1; A1111
   (modules/sd_emphasis.py EmphasisOriginal): z * w, then z * (mean before / mean after) over the window; each text
-  encoder weighted on its own, pooled = the first window's, unweighted
+  encoder weighted on its own, pooled = the first window's, unweighted; clip skip N: hidden_states[-N] (with the
+  final layer norm for SD1), applied by ComfyUI to every encoder and by A1111 to SD1's only
 """
 import json
 import math
@@ -279,7 +280,12 @@ WEIGHTED_TOKENS = {"comfyui": [("a", 1.0), ("cat", 1.3), ("on", 1.0), ("[", 1.0)
 CONDITIONING = [dict(family="sd1", profile="comfyui", prompt=WEIGHTED),
                 dict(family="sd1", profile="a1111", prompt=WEIGHTED),
                 dict(family="sdxl", profile="comfyui", prompt=WEIGHTED),
-                dict(family="sdxl", profile="a1111", prompt=WEIGHTED)]
+                dict(family="sdxl", profile="a1111", prompt=WEIGHTED),
+                dict(family="sd1", profile="comfyui", prompt=WEIGHTED, clip_skip=2),
+                dict(family="sd1", profile="a1111", prompt=WEIGHTED, clip_skip=3),
+                dict(family="sdxl", profile="comfyui", prompt=WEIGHTED, clip_skip=1),
+                # A1111 ignores clip skip on SDXL: the same as without it
+                dict(family="sdxl", profile="a1111", prompt=WEIGHTED, clip_skip=3)]
 
 
 def vocab_ids(pairs):
@@ -288,14 +294,20 @@ def vocab_ids(pairs):
     return [vocab[word + "</w>"] for word, _ in pairs], [w for _, w in pairs]
 
 
-def layer_output(family, outs):
-    """The per-token states the family conditions on, from a TextEncoder's output tuple."""
+def layer_output(family, enc, outs, clip_skip, profile):
+    """The per-token states the family conditions on, from a TextEncoder's output tuple. clip_skip N (A1111's
+    numbering) is the layer -N of the hidden states (ComfyUI's CLIPSetLastLayer(-N), every encoder; A1111: SD1's
+    only, sd_hijack_clip.py encode_with_transformers), through the final layer norm for SD1 (ComfyUI's
+    layer_norm_hidden_state; A1111's final_layer_norm) and not for SDXL's encoders (sdxl_clip.py)."""
+    if clip_skip and (profile == "comfyui" or family == "sd1"):
+        h = outs[2:][-clip_skip]
+        return enc.norm(h) if family == "sd1" else h
     if family in ("sdxl", "sd3"):
         return outs[2:][-2]
     return outs[0]
 
 
-def weighted_encoding(family, enc, spec_encoder, ids, weights, profile):
+def weighted_encoding(family, enc, spec_encoder, ids, weights, profile, clip_skip):
     pad = 49407 if spec_encoder["pad"] == make_tiny.EOS else 0
     tokens = [49406] + ids + [49407]
     w = torch.tensor([1.0] + weights + [1.0] + [1.0] * (77 - len(tokens)), dtype=torch.float32)
@@ -303,7 +315,7 @@ def weighted_encoding(family, enc, spec_encoder, ids, weights, profile):
     if profile == "comfyui":
         batch = torch.cat([batch, window([49406, 49407], pad)])
     outs = enc(batch)
-    z = layer_output(family, outs)
+    z = layer_output(family, enc, outs, clip_skip, profile)
     pooled = outs[0][:1] if spec_encoder.get("projection") else outs[1][:1]
     if profile == "comfyui":
         z, z_empty = z[:1].clone(), z[1]
@@ -324,10 +336,12 @@ def conditioning():
         spec = make_tiny.FAMILIES[family]
         modules = make_tiny.build(family)
         ids, weights = vocab_ids(WEIGHTED_TOKENS[case["profile"]])
-        parts = [weighted_encoding(family, enc, e, ids, weights, case["profile"])
+        parts = [weighted_encoding(family, enc, e, ids, weights, case["profile"], case.get("clip_skip", 0))
                  for e, enc in zip(spec["encoders"], modules["encoders"])]
         context = torch.cat([z for z, _ in parts], dim=-1)
         stem = "conditioning-%s-%s" % (family, case["profile"])
+        if case.get("clip_skip"):
+            stem += "-skip%d" % case["clip_skip"]
         np.save(os.path.join(OUT, stem + "-context.npy"), context.numpy().astype(np.float32))
         if family == "sdxl":   # SD1 has no pooled embedding
             np.save(os.path.join(OUT, stem + "-pooled.npy"), parts[-1][1].numpy().astype(np.float32))

@@ -107,6 +107,9 @@ final class SdGeneration {
         if (init != null) {
             info = info.with("Denoising strength", Infotext.number(c.denoise));
         }
+        if (c.clipSkip > 1) {
+            info = info.with("Clip skip", Integer.toString(c.clipSkip));   // A1111 writes it above 1 (processing.py)
+        }
         ComfyPrompt workflow = new ComfyPrompt(name, c.prompt, c.negative, w, h, c.batch, c.seed, c.sampling.steps,
                 c.cfg, checked.sampler().name(), checked.scheduler().name(), c.denoise,
                 init == null ? null : c.initImage.getFileName().toString(),
@@ -143,7 +146,7 @@ final class SdGeneration {
 
     /** The profile's prompt weighting and clip-skip rule. */
     private TextSettings textSettings(CompatProfile compat) {
-        return TextSettings.of(compat, 0);
+        return TextSettings.of(compat, c.clipSkip);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.stepwise.onnx.sd;
 
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.onnx.text.ClipTokenizer;
 import dev.stepwise.onnx.text.TokenWindows;
 import java.util.ArrayList;
@@ -15,6 +16,11 @@ final class TextEncoders implements PromptEncoder {
         this.family = family;
         this.encoders = List.copyOf(encoders);
         this.contextWidth = contextWidth;
+    }
+
+    /** The encoders, in the family's order. */
+    List<TextEncoder> encoders() {
+        return encoders;
     }
 
     @Override
@@ -52,9 +58,18 @@ final class TextEncoders implements PromptEncoder {
                         + windows.count() + " windows, the first encoder's " + count + "; expected the same count");
             }
             count = windows.count();
-            parts.add(enc.encode(windows, settings.profile()));
+            parts.add(enc.encode(windows, settings.profile(), clipSkip(settings)));
         }
         return combine(parts);
+    }
+
+    /**
+     * The clip skip the encoders get: the setting where the profile's rule applies it to this family (ComfyUI: every
+     * encoder; A1111: SD1's only), else 0, the family's own layer.
+     */
+    private int clipSkip(TextSettings settings) {
+        boolean applies = settings.rule() == CompatProfile.ClipSkipRule.EVERY_ENCODER || family == Family.SD1;
+        return applies ? settings.clipSkip() : 0;
     }
 
     private SdConditioning combine(List<TextEncoder.Encoded> parts) {
