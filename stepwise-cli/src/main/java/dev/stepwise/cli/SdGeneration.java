@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.AtomicFiles;
@@ -13,6 +14,7 @@ import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
 import dev.stepwise.onnx.sd.SdConditioning;
 import dev.stepwise.onnx.sd.SdModel;
+import dev.stepwise.onnx.sd.TextSettings;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -72,8 +74,9 @@ final class SdGeneration {
             Sigmas.forRun(checked.scheduler().create(c.schedulerParameters), sd.sampling(), c.sampling.steps, c.denoise,
                     checked.sampler().discardPenultimate());
             // ComfyUI encodes the negative prompt even when it is empty (CLIPTextEncode of ""), never "no conditioning".
-            SdConditioning positive = sd.promptEncoder().encode(c.prompt);
-            SdConditioning negative = sd.promptEncoder().encode(c.negative);
+            TextSettings text = textSettings(CompatProfile.COMFYUI);
+            SdConditioning positive = sd.promptEncoder().encode(c.prompt, text);
+            SdConditioning negative = sd.promptEncoder().encode(c.negative, text);
             Tensor latent = init == null ? null : initLatent(sd, init, w, h, resize);
             network = new TimedNetwork(sd.network());
             Model m = sd.model(network, w, h);
@@ -103,6 +106,9 @@ final class SdGeneration {
         }
         if (init != null) {
             info = info.with("Denoising strength", Infotext.number(c.denoise));
+        }
+        if (c.clipSkip > 1) {
+            info = info.with("Clip skip", Integer.toString(c.clipSkip));   // A1111 writes it above 1 (processing.py)
         }
         ComfyPrompt workflow = new ComfyPrompt(name, c.prompt, c.negative, w, h, c.batch, c.seed, c.sampling.steps,
                 c.cfg, checked.sampler().name(), checked.scheduler().name(), c.denoise,
@@ -136,6 +142,11 @@ final class SdGeneration {
                 c.out + (c.each && total > 1 ? " (+" + total + " images)" : ""));
         stdout.flush();
         return 0;
+    }
+
+    /** The profile's prompt weighting and clip-skip rule. */
+    private TextSettings textSettings(CompatProfile compat) {
+        return TextSettings.of(compat, c.clipSkip);
     }
 
     /**
