@@ -2,7 +2,7 @@
 conventions, independent of the Java code: its final latents and decoded pixels are the expected values of
 stepwise-onnx's SdReferenceTest.
 
-Usage: /usr/bin/python3 tools/sd/reference.py [img2img|conditioning]   (only those cases)
+Usage: /usr/bin/python3 tools/sd/reference.py [img2img|a1111|conditioning]   (only those cases)
 Needs Debian's python3-torch and python3-numpy (no onnxruntime: the script rebuilds the very modules that
 tools/sd/make_tiny.py exported, from the same seeds, and runs them in torch).
 Writes stepwise-onnx/src/test/resources/sd/reference/<family>-<sampler>-latent.npy ([1, C, h, w] float32) and
@@ -41,6 +41,19 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
   (modules/sd_emphasis.py EmphasisOriginal): z * w, then z * (mean before / mean after) over the window; each text
   encoder weighted on its own, pooled = the first window's, unweighted; clip skip N: hidden_states[-N] (with the
   final layer norm for SD1), applied by ComfyUI to every encoder and by A1111 to SD1's only
+
+The A1111 profile (a1111.json, a1111-*.npy; batches of 2, pixels of image 0 only), each from A1111 (modules/):
+- noise: the NV generator (rng_philox.py, through tools/fixtures/make_philox_noise.py's NumPy Philox4x32-10), one
+  per image seeded seed + i (rng.py ImageRNG: create_generator per seed of p.all_seeds); its first call is the
+  image's starting noise, every later call (offset 1, 2, ...) one step's noise of that image (ImageRNG.next through
+  the randn_like hijack of sd_samplers_kdiffusion.py); the first noise scaled by sigma_0 (KDiffusionSampler.sample)
+- timestep: k-diffusion's fractional t, interpolated linearly in log sigma between the neighbouring training sigmas
+  (DiscreteSchedule.sigma_to_t with quantize off, A1111's default); an export whose timestep input is int64 (sd1)
+  cannot take a fraction and gets it rounded to the nearest integer, as Stepwise's session boundary does
+- img2img: a schedule of `steps` steps of which the last t_enc + 1 run, t_enc = int(min(denoise, 0.999) * steps)
+  (sd_samplers_common.py setup_img2img_steps, img2img_fix_steps off; sample_img2img sigmas[steps - t_enc - 1:]);
+  x = latent + sigma_0 * first noise; the VAE encoder's mean as above (A1111 draws a sample: not followed)
+- the rest (sigmas, CFG, the samplers, the VAE) as ComfyUI, which agrees there
 """
 import json
 import math
@@ -51,6 +64,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
+import make_philox_noise  # noqa: E402
 import make_tiny  # noqa: E402
 
 OUT = os.path.join(make_tiny.OUT, "reference")
@@ -70,6 +85,14 @@ CASES = [dict(family="sd1", width=64, height=64, steps=8, cfg=5.0, seed=42,
 IMG2IMG = [dict(family="sd1", width=64, height=48, steps=8, cfg=5.0, seed=11, denoise=0.6,
                 samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
            dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=13, denoise=0.5, samplers=["euler"])]
+
+
+A1111 = [dict(family="sd2-v", width=48, height=48, steps=6, cfg=4.0, seed=3, batch=2,
+              samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
+         dict(family="sd1", width=48, height=48, steps=6, cfg=5.0, seed=42, batch=2, samplers=["euler_ancestral"]),
+         # the init image of the ComfyUI sd1 img2img case (same seed and size)
+         dict(family="sd1", width=64, height=48, steps=8, cfg=5.0, seed=11, batch=2, denoise=0.6,
+              samplers=["euler_ancestral"])]
 
 
 def write_png(path, rgb):
@@ -145,8 +168,8 @@ def karras(n, sigma_min, sigma_max, rho=7.0):
 
 
 class Denoiser:
-    def __init__(self, family, modules, case, cond, uncond, table):
-        self.family, self.case = family, case
+    def __init__(self, family, modules, case, cond, uncond, table, interpolated=False):
+        self.family, self.case, self.interpolated = family, case, interpolated
         unet = modules["denoiser"]
         if make_tiny.FAMILIES[family].get("fp16"):
             self.unet = lambda *a: half(unet(*[half(v) if v.is_floating_point() else v for v in a]))
@@ -156,26 +179,40 @@ class Denoiser:
         self.log_sigmas = table.log()
         self.calls = 0
 
+    def timestep(self, sigma):
+        log_sigma = torch.log(sigma)
+        if not self.interpolated:
+            return (log_sigma - self.log_sigmas).abs().argmin()
+        # A1111: the fraction of the way from the training step just below to the one above, in log sigma
+        ls = self.log_sigmas.double()
+        below = int((ls <= float(log_sigma)).sum()) - 1
+        below = min(max(below, 0), len(ls) - 2)
+        w = (float(log_sigma) - float(ls[below])) / float(ls[below + 1] - ls[below])
+        t = below + min(max(w, 0.0), 1.0)
+        int_input = make_tiny.FAMILIES[self.family]["timestep"] == "int64"
+        return torch.tensor(math.floor(t + 0.5)) if int_input else torch.tensor(t, dtype=torch.float32)
+
     def __call__(self, x, sigma):
         self.calls += 1
         flow = self.family == "sd3"
+        b = x.shape[0]
         if flow:
             t = (sigma * 1000).float()
             c_in = 1.0
         else:
-            t = (torch.log(sigma) - self.log_sigmas).abs().argmin()
+            t = self.timestep(sigma)
             c_in = 1 / (sigma ** 2 + 1) ** 0.5
         xin = torch.cat([x, x]) * c_in
-        ctx = torch.cat([self.cond[0], self.uncond[0]])
-        tt = torch.stack([t, t])
+        ctx = torch.cat([self.cond[0]] * b + [self.uncond[0]] * b)
+        tt = torch.stack([t] * 2 * b)
         if self.family == "sd2-v":
             tt = t.float()   # this export takes one 0-d timestep for the whole batch
         if flow:
-            eps = self.unet(xin, tt, ctx, torch.cat([self.cond[1], self.uncond[1]]))
+            eps = self.unet(xin, tt, ctx, torch.cat([self.cond[1]] * b + [self.uncond[1]] * b))
         elif self.family == "sdxl":
             h, w = float(self.case["height"]), float(self.case["width"])
-            ids = torch.tensor([[h, w, 0.0, 0.0, h, w]] * 2)
-            pooled = torch.cat([self.cond[1], self.uncond[1]])
+            ids = torch.tensor([[h, w, 0.0, 0.0, h, w]] * 2 * b)
+            pooled = torch.cat([self.cond[1]] * b + [self.uncond[1]] * b)
             eps = self.unet(xin, tt, ctx, pooled, ids)
         else:
             eps = self.unet(xin, tt, ctx)
@@ -184,7 +221,7 @@ class Denoiser:
             denoised = xx / (sigma ** 2 + 1) - eps * sigma / (sigma ** 2 + 1) ** 0.5
         else:
             denoised = xx - eps * sigma
-        c, u = denoised[:1], denoised[1:]
+        c, u = denoised[:b], denoised[b:]
         return u + (c - u) * self.case["cfg"]
 
 
@@ -352,6 +389,72 @@ def conditioning():
         f.write("\n")
 
 
+class ImageNoise:
+    """A1111's per-image NV generators: image i's generator seeded seed + i, its k-th call at Philox offset k."""
+
+    def __init__(self, seed, shape):
+        self.seed, self.shape, self.calls = seed, shape, 0
+
+    def __call__(self):
+        n = int(np.prod(self.shape[1:]))
+        rows = [make_philox_noise.nv_randn(self.seed + i, n, self.calls).reshape(self.shape[1:])
+                for i in range(self.shape[0])]
+        self.calls += 1
+        return torch.from_numpy(np.stack(rows))
+
+
+def run_a1111(case, sampler, init=None):
+    """A1111's conventions; init (uint8 [H, W, 3]) makes it img2img. Returns the latents, image 0's pixels, calls."""
+    family = case["family"]
+    modules = make_tiny.build(family)
+    spec = make_tiny.FAMILIES[family]
+    ids = reference_ids()
+    cond = encode(family, modules, ids[PROMPT])
+    uncond = encode(family, modules, ids[NEGATIVE])
+    table = sigma_table(family)
+    steps = case["steps"]
+    sigmas = karras(steps, float(table[0]), float(table[-1]))
+    shape = [case["batch"], spec["latent"], case["height"] // 8, case["width"] // 8]
+    noise = ImageNoise(case["seed"], shape)
+    first = noise()
+    if init is None:
+        x = first * sigmas[0]
+    else:
+        t_enc = int(min(case["denoise"], 0.999) * steps)
+        sigmas = sigmas[steps - t_enc - 1:]
+        pixels_in = torch.from_numpy(init.astype(np.float32) / 255.0).permute(2, 0, 1)[None] * 2 - 1
+        mean = modules["encoder"](pixels_in)[:, :spec["latent"]]
+        latent_in = ((mean - spec.get("shift", 0.0)) * spec["scale"]).repeat(case["batch"], 1, 1, 1)
+        x = latent_in + first * sigmas[0]
+    model = Denoiser(family, modules, case, cond, uncond, table, interpolated=True)
+    latent = globals()["sample_" + sampler](model, x, sigmas, noise)
+    z = latent[:1] / spec["scale"] + spec.get("shift", 0.0)
+    return latent, modules["decoder"](z)[0], model.calls
+
+
+def a1111():
+    written = []
+    for case in A1111:
+        init = None
+        if "denoise" in case:
+            init = np.random.RandomState(case["seed"]).randint(0, 256, (case["height"], case["width"], 3))
+            init = init.astype(np.uint8)
+        for sampler in case["samplers"]:
+            latent, pixels, calls = run_a1111(case, sampler, init)
+            stem = "a1111-%s%s-%s" % (case["family"], "" if init is None else "-img2img", sampler)
+            np.save(os.path.join(OUT, stem + "-latent.npy"), latent.numpy().astype(np.float32))
+            np.save(os.path.join(OUT, stem + "-pixels.npy"), pixels.numpy().astype(np.float32))
+            settings = {k: v for k, v in case.items() if k != "samplers"}
+            if init is not None:
+                settings["init"] = "%s-img2img-init.png" % case["family"]
+            written.append(dict(settings, compat="a1111", sampler=sampler, scheduler="karras", prompt=PROMPT,
+                                negative=NEGATIVE, calls=calls, stem=stem, tolerance=1e-5))
+            print(stem, "calls", calls, "latent mean %.6f std %.6f" % (latent.mean(), latent.std()))
+    with open(os.path.join(OUT, "a1111.json"), "w") as f:
+        json.dump(written, f, indent=2)
+        f.write("\n")
+
+
 def run(case, sampler):
     family = case["family"]
     modules = make_tiny.build(family)
@@ -382,8 +485,11 @@ def main():
         if sys.argv[1:] == ["conditioning"]:
             conditioning()
             return
-        img2img()
-        if sys.argv[1:] == ["img2img"]:
+        if sys.argv[1:] != ["a1111"]:
+            img2img()
+        if sys.argv[1:] != ["img2img"]:
+            a1111()
+        if sys.argv[1:]:
             return
         conditioning()
         for case in CASES:

@@ -4,7 +4,7 @@ import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.NetworkDenoiser;
-import dev.stepwise.core.noise.RandnSource;
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.harness.Generation;
@@ -52,7 +52,7 @@ import picocli.CommandLine.Spec;
                 "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text with ComfyUI's weights"
                         + " (\"(cat:1.3)\"), --width/--height"
                         + " (multiples of 8) and ComfyUI's conventions: torch.randn of the latent shape, the nearest"
-                        + " training timestep, the negative prompt encoded even when empty.",
+                        + " training timestep, the negative prompt encoded even when empty; --compat a1111 A1111's.",
                 "With --batch N > 1, OUT is a labelled grid of the N images; --each also writes OUT-1.png .. OUT-N.png.",
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
                 "Example:", "  stepwise generate --prompt \"sneaker\" --seed 42 -o sneaker.png"})
@@ -64,8 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "IMAGE.png",
             description = "Re-run the settings stored in a PNG written by Stepwise, A1111 (its 'parameters' text) or "
                     + "ComfyUI (its API-format 'prompt' text): prompt, negative prompt, model, size, batch size, seed, "
-                    + "steps, sampler, scheduler, cfg, RNG, clip skip (and denoise with --init-image). Options given here "
-                    + "override the stored ones.")
+                    + "steps, sampler, scheduler, cfg, RNG, compat profile (an A1111 PNG: a1111), clip skip (and denoise "
+                    + "with --init-image). Options given here override the stored ones.")
     Path from;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
@@ -98,9 +98,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--rng", paramLabel = "cpu|nv", defaultValue = "cpu",
-            description = SamplingOptions.RNG_DESCRIPTION)
-    String rng;
+    @Mixin
+    CompatOptions compat = new CompatOptions();
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
             description = "Images to generate in one batch (1..1024, --limit batch=N raises it); more than 1 writes a "
@@ -121,7 +120,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--denoise", paramLabel = "D", defaultValue = "1",
             description = "With --init-image: denoising strength in (0, 1]; the run walks the last --steps sigmas of a "
-                    + "schedule of int(steps / D) steps, as ComfyUI's KSampler. Default: ${DEFAULT-VALUE}.")
+                    + "schedule of int(steps / D) steps, as ComfyUI's KSampler (--compat a1111: the last int(D * steps) + 1"
+                    + " steps of a schedule of --steps steps, as A1111's img2img). Default: ${DEFAULT-VALUE}.")
     double denoise;
 
     @Option(names = "--clip-skip", paramLabel = "N", defaultValue = "0",
@@ -294,8 +294,13 @@ final class GenerateCommand implements Callable<Integer> {
         if (s.scheduler() != null && open.test("--scheduler")) {
             sampling.scheduler = s.scheduler();
         }
-        if (open.test("--rng")) {
-            rng = s.rng();
+        boolean storedCompat = open.test("--compat");
+        if (storedCompat) {
+            compat.compat = s.compat();
+        }
+        // The stored generator when the stored profile applies, or when it overrode its profile's own.
+        if (open.test("--rng") && (storedCompat || !CompatProfile.parse(s.compat()).rng().cliName().equals(s.rng()))) {
+            compat.rng = s.rng();
         }
         if (s.clipSkip() != null && open.test("--clip-skip")) {
             clipSkip = s.clipSkip();
@@ -319,7 +324,8 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** The options checked before the model folder is read (shared by both kinds of model). */
-    record Checked(SamplerInfo sampler, ScheduleNames.Entry scheduler, Filter filter, OnnxOptions options, Limits limits) {
+    record Checked(CompatProfile compat, SamplerInfo sampler, ScheduleNames.Entry scheduler, Filter filter,
+                   OnnxOptions options, Limits limits) {
     }
 
     /** Everything checked and read, before the network is loaded. */
@@ -327,7 +333,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private Checked check() {
-        RandnSource.parse(rng);
+        CompatProfile profile = compat.profile();
         Limits limits = LimitFlag.parse(limit, "steps", "batch", "threads");
         try {
             Generation.checkSteps(sampling.steps, limits);
@@ -372,13 +378,13 @@ final class GenerateCommand implements Callable<Integer> {
         ScheduleNames.Entry sched = sampling.scheduler(schedulerParameters);
         checkOutput();
         info.options(samplerParameters);
-        return new Checked(info, sched, f, options, limits);
+        return new Checked(profile, info, sched, f, options, limits);
     }
 
     /** The built-in kind of model: the settings checked against its folder by the library, as the server does. */
     private Plan prepare(Checked checked) {
         Generation.Settings settings = new Generation.Settings(model, prompt, negative, sampling.sampler, samplerParameters,
-                checked.scheduler(), schedulerParameters, sampling.steps, cfg, seed, batch, RandnSource.parse(rng));
+                checked.scheduler(), schedulerParameters, sampling.steps, cfg, seed, batch, checked.compat());
         try {
             // A schedule file's own step count, without --steps, is checked here too.
             return new Plan(Generation.prepare(settings, ModelFolders.home(), checked.limits()), checked.filter(),

@@ -9,7 +9,7 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.io.Npy;
-import dev.stepwise.core.noise.RandnSource;
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.samplers.Samplers;
@@ -47,7 +47,8 @@ import picocli.CommandLine.Spec;
         description = "Sample a model and write the samples as .npy (float32, shape [batch, dim]) "
                 + "plus OUT.json with every generation parameter.",
         footer = {"", "Noise: torch.manual_seed(SEED); torch.randn(BATCH, DIM) is the starting noise, as in ComfyUI",
-                "(--rng nv: A1111's NV generator instead; 'stepwise noise' writes it alone).",
+                "(--rng nv: A1111's NV generator instead; 'stepwise noise' writes it alone; --compat a1111: A1111's"
+                        + " conventions).",
                 "Exit codes: 0 done, 1 a failure while running or writing, 2 bad input (nothing written).", "",
                 "Example:", "  stepwise sample --sampler dpmpp_2m --scheduler karras --steps 20 \\",
                 "      --seed 42 --batch 8 --out samples.npy"})
@@ -69,9 +70,8 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Noise seed (torch.manual_seed). Default: ${DEFAULT-VALUE}.")
     long seed;
 
-    @Option(names = "--rng", paramLabel = "cpu|nv", defaultValue = "cpu",
-            description = SamplingOptions.RNG_DESCRIPTION)
-    String rng;
+    @Mixin
+    CompatOptions compat = new CompatOptions();
 
     @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "Samples to draw (1..1000000; --limit batch=N raises the limit). Default: ${DEFAULT-VALUE}.")
     int batch;
@@ -168,7 +168,7 @@ final class SampleCommand implements Callable<Integer> {
     }
 
     private Run prepare() {
-        RandnSource rngSource = RandnSource.parse(rng);
+        CompatProfile profile = compat.profile();
         Limits limits = LimitFlag.parse(limit, "steps", "batch");
         sampling.check();
         SamplingOptions.checkCfg(cfg);
@@ -226,7 +226,7 @@ final class SampleCommand implements Callable<Integer> {
         Outputs.checkFile("--out's sidecar", sidecar(out), "samples.npy.json");   // the sidecar is written with it, never without
 
         SampleRequest.Builder b = sampling.request(m, info, samplerParameters, scheduler, schedulerParameters)
-                .denoise(denoise).cfg(cfg).seed(seed).rng(rngSource).batch(batch)
+                .denoise(denoise).cfg(cfg).seed(seed).compat(profile).batch(batch)
                 .prompt(positive).negative(negative);
         if (noise != null) {
             b.noise(noiseKind(noise));
@@ -359,6 +359,7 @@ final class SampleCommand implements Callable<Integer> {
         j.put("label", label);
         j.put("negative_label", negativeLabel);
         j.put("seed", seed);
+        j.put("compat", request.compatOrDefault().name());
         j.put("rng", request.rngOrCpu().cliName());
         j.put("batch", batch);
         j.put("noise", request.noise().name().toLowerCase(Locale.ROOT));

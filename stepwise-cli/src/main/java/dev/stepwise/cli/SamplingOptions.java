@@ -21,16 +21,6 @@ import picocli.CommandLine.Spec;
  */
 final class SamplingOptions {
 
-    /**
-     * The help of sample's and generate's --rng. It swaps only the generator: the noise layout stays ComfyUI's
-     * (CompatProfile.COMFYUI): ancestral step noise from a second generator seeded SEED + 1, SDE samplers' from a
-     * Brownian tree.
-     */
-    static final String RNG_DESCRIPTION = "The seed's generator: cpu (torch's CPU generator, as ComfyUI) or nv (A1111's"
-            + " NV Philox generator). Only the generator changes: ancestral step noise still comes from a second one"
-            + " seeded SEED + 1 and SDE samplers' from a Brownian tree, as ComfyUI draws them. 'stepwise noise' writes the starting noise alone."
-            + " Default: ${DEFAULT-VALUE}.";
-
     @Option(names = "--sampler", paramLabel = "NAME",
             description = "Sampler name (see 'stepwise list samplers'); generate also takes A1111's labels such as"
                     + " \"DPM++ 2M Karras\" or \"Euler a\". Default: ${DEFAULT-VALUE}.")

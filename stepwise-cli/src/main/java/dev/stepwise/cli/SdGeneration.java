@@ -5,8 +5,6 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.AtomicFiles;
 import dev.stepwise.core.model.Model;
-import dev.stepwise.core.schedule.Sigmas;
-import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.image.ComfyPrompt;
 import dev.stepwise.onnx.image.InitImage;
@@ -30,9 +28,9 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.ParseResult;
 
 /**
- * {@code stepwise generate} on a Stable Diffusion folder (a diffusers/optimum ONNX export): text-to-image with
- * ComfyUI's conventions (CPU torch noise, nearest training timestep, the negative prompt encoded even when empty),
- * the VAE decode, and PNGs with the A1111 infotext. The options are the command's; this holds the steps that
+ * {@code stepwise generate} on a Stable Diffusion folder (a diffusers/optimum ONNX export): text-to-image with the
+ * --compat profile's conventions (ComfyUI's by default: CPU torch noise, the nearest training timestep; the negative
+ * prompt encoded even when empty), the VAE decode, and PNGs with the A1111 infotext. The options are the command's; this holds the steps that
  * differ from the built-in class-conditional models.
  */
 final class SdGeneration {
@@ -71,19 +69,19 @@ final class SdGeneration {
             name = sd.name();
             hash = sd.shortHash();
             checked.scheduler().checkFits(name, sd.sampling());
-            Sigmas.forRun(checked.scheduler().create(c.schedulerParameters), sd.sampling(), c.sampling.steps, c.denoise,
-                    checked.sampler().discardPenultimate());
+            checked.compat().denoise().sigmas(checked.scheduler().create(c.schedulerParameters), sd.sampling(),
+                    c.sampling.steps, c.denoise, checked.sampler().discardPenultimate());
             // ComfyUI encodes the negative prompt even when it is empty (CLIPTextEncode of ""), never "no conditioning".
-            TextSettings text = textSettings(CompatProfile.COMFYUI);
+            TextSettings text = textSettings(checked.compat());
             SdConditioning positive = sd.promptEncoder().encode(c.prompt, text);
             SdConditioning negative = sd.promptEncoder().encode(c.negative, text);
             Tensor latent = init == null ? null : initLatent(sd, init, w, h, resize);
             network = new TimedNetwork(sd.network());
-            Model m = sd.model(network, w, h);
+            Model m = sd.model(network, w, h, checked.compat().timesteps());
             for (int k = 0; k < c.batchCount; k++) {
                 result = Stepwise.sample(c.sampling.request(m, checked.sampler(), c.samplerParameters,
                                 checked.scheduler(), c.schedulerParameters)
-                        .cfg(c.cfg).seed(batchSeed(c.seed, k, c.batch)).rng(RandnSource.parse(c.rng)).batch(c.batch)
+                        .cfg(c.cfg).seed(batchSeed(c.seed, k, c.batch)).compat(checked.compat()).batch(c.batch)
                         .denoise(c.denoise).latentImage(latent)
                         .prompt(positive).negative(negative)
                         .listener(progress).build());
@@ -94,16 +92,13 @@ final class SdGeneration {
                 decodeNanos += System.nanoTime() - t0;
             }
         }
-        Infotext info = new Infotext(c.prompt, c.negative, c.sampling.steps, checked.sampler().name(),
-                checked.scheduler().name(), c.cfg, c.seed, w, h, name);
+        Infotext info = Infotext.forRun(checked.compat(), c.prompt, c.negative, c.sampling.steps,
+                checked.sampler().name(), checked.scheduler().name(), c.cfg, c.seed, w, h, name);
         if (checked.scheduler().isFile()) {
             info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
                     .collect(Collectors.joining(", ")));
         }
         info = info.with("Model hash", hash);
-        if (RandnSource.parse(c.rng) == RandnSource.NV) {
-            info = info.with("RNG", "NV");   // A1111 names a non-default noise source so
-        }
         if (init != null) {
             info = info.with("Denoising strength", Infotext.number(c.denoise));
         }

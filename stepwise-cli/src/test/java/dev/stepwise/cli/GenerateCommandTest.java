@@ -70,8 +70,26 @@ class GenerateCommandTest {
         Cli.Result bad = generate(dir.resolve("bad.png"), "--prompt", "sneaker", "--rng", "gpu");
         assertEquals(2, bad.code());
         assertEquals(1, bad.errLines(), bad.err());
-        assertTrue(bad.err().contains("rng 'gpu' is not known; use cpu"), bad.err());
+        assertTrue(bad.err().contains("--rng 'gpu' is not known; use cpu"), bad.err());
         assertFalse(Files.exists(dir.resolve("bad.png")));
+    }
+
+    /** --compat: a bad profile is one line and exit 2, nothing written; a1111 on a built-in model names its labels. */
+    @Test
+    void compatIsCheckedAndTheA1111ProfileUsesItsLabels() throws IOException {
+        Cli.Result bad = generate(dir.resolve("bad.png"), "--prompt", "sneaker", "--compat", "invokeai");
+        assertEquals(2, bad.code());
+        assertEquals(1, bad.errLines(), bad.err());
+        assertTrue(bad.err().contains("--compat 'invokeai' is not known; use comfyui"), bad.err());
+        assertFalse(Files.exists(dir.resolve("bad.png")));
+        Path a = dir.resolve("a.png");
+        Cli.Result r = generate(a, "--prompt", "sneaker", "--seed", "42", "--steps", "4", "--scale", "1", "--compat",
+                "a1111", "--sampler", "Euler a");
+        assertEquals(0, r.code(), r.err());
+        String text = textChunks(Files.readAllBytes(a)).get("parameters");
+        assertTrue(text.contains("Sampler: Euler a, Schedule type: Karras,"), text);
+        assertTrue(text.endsWith(", Compat: a1111"), text);
+        assertFalse(text.contains("RNG"), "the NV generator is A1111's own: " + text);
     }
 
     @Test

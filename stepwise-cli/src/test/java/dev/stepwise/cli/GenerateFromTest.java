@@ -81,6 +81,7 @@ class GenerateFromTest {
         assertFalse(Arrays.equals(bytes(a), bytes(c)));
     }
 
+    /** An A1111 PNG (its parameters text alone) selects the a1111 profile, whose generator is NV. */
     @Test
     void anA1111ParametersTextRunsAsItsOptionsWould() throws IOException {
         Path from = png("a1111.png", "parameters", fixture("a1111-v1.9.txt"));
@@ -91,7 +92,7 @@ class GenerateFromTest {
         assertEquals(0, r.code(), r.err());
         r = run("--model", SD1, "--prompt", "a photo of a cat, (sitting:1.2), masterpiece", "--negative",
                 "blurry, lowres", "--width", "64", "--height", "48", "--steps", "3", "--sampler", "dpmpp_2m",
-                "--scheduler", "karras", "--cfg", "7", "--seed", "1234567890", "--rng", "nv", "--clip-skip", "2",
+                "--scheduler", "karras", "--cfg", "7", "--seed", "1234567890", "--compat", "a1111", "--clip-skip", "2",
                 "-o", b.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(bytes(b), bytes(a), "the stored Clip skip 2 applied");

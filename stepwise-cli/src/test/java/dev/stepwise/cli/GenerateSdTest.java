@@ -120,6 +120,57 @@ class GenerateSdTest {
                 .contains("Sampler: dpmpp_2m, Schedule type: karras"), "infotext");
     }
 
+    /**
+     * --compat a1111: A1111's labels, the profile recorded; its generator is NV unless --rng says otherwise, and the
+     * other conventions (per-image noise, sigma_0 scaling, interpolated timesteps) change the image on their own.
+     */
+    @Test
+    void theA1111ProfileChangesTheImageAndIsRecorded() throws IOException {
+        Path a = dir.resolve("a.png"), nv = dir.resolve("nv.png"), cpu = dir.resolve("cpu.png"),
+                comfy = dir.resolve("comfy.png"), comfyNv = dir.resolve("comfy-nv.png");
+        Cli.Result r = generate(a, "sd1", "--width", "64", "--seed", "42", "--compat", "a1111");
+        assertEquals(0, r.code(), r.err());
+        String text = text(a);
+        assertTrue(text.contains("Steps: 6, Sampler: Euler, Schedule type: Normal, CFG scale: 7, Seed: 42,"
+                + " Size: 64x48, Model: sd1, Compat: a1111, Model hash: d093f49a0a"), text);
+        assertFalse(text.contains("RNG"), text);
+        assertEquals(0, generate(nv, "sd1", "--width", "64", "--seed", "42", "--compat", "A1111", "--rng", "nv").code());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(nv), "NV is the profile's own generator");
+        assertEquals(0, generate(cpu, "sd1", "--width", "64", "--seed", "42", "--compat", "a1111", "--rng", "cpu")
+                .code());
+        assertTrue(text(cpu).contains("Model: sd1, RNG: CPU, Compat: a1111"), text(cpu));
+        assertEquals(0, generate(comfy, "sd1", "--width", "64", "--seed", "42").code());
+        assertFalse(text(comfy).contains("Compat"), text(comfy));
+        assertEquals(0, generate(comfyNv, "sd1", "--width", "64", "--seed", "42", "--rng", "nv").code());
+        assertTrue(text(comfyNv).contains("Model: sd1, RNG: NV, Model hash"), text(comfyNv));
+        assertFalse(java.util.Arrays.equals(pixels(a), pixels(cpu)), "the generator matters");
+        assertFalse(java.util.Arrays.equals(pixels(cpu), pixels(comfy)), "so do the other conventions");
+        assertFalse(java.util.Arrays.equals(pixels(a), pixels(comfyNv)), "with the same generator too");
+    }
+
+    private static String text(Path png) throws IOException {
+        return new String(Files.readAllBytes(png), StandardCharsets.ISO_8859_1);
+    }
+
+    private static int[] pixels(Path png) throws IOException {
+        BufferedImage img = ImageIO.read(png.toFile());
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
+    }
+
+    @Test
+    void underA1111AnA1111LabelIsWrittenBackAsA1111WritesIt() throws IOException {
+        Path a = dir.resolve("a.png"), b = dir.resolve("b.png");
+        String[] common = {"generate", "--model", folder("sd1").toString(), "--prompt", "a cat", "--width", "64",
+            "--height", "48", "--steps", "4", "--seed", "5", "--no-progress", "--compat", "a1111"};
+        assertEquals(0, Cli.run(concat(common, "--sampler", "DPM++ 2M Karras", "-o", a.toString())).code());
+        assertTrue(text(a).contains("Sampler: DPM++ 2M, Schedule type: Karras,"), text(a));
+        // --from reads the labels and the profile back: the same image, texts and all.
+        Cli.Result r = Cli.run("generate", "--from", a.toString(), "--model", folder("sd1").toString(),
+                "--no-progress", "-o", b.toString());
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

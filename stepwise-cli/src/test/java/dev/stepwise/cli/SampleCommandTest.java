@@ -30,6 +30,35 @@ class SampleCommandTest {
     @TempDir
     Path dir;
 
+    /**
+     * --compat a1111: image i of a batch has its own generator seeded SEED + i for its starting and step noise
+     * (A1111's ImageRNG), so row i of a batch of 3 is the single sample of seed SEED + i; ComfyUI's one generator
+     * over the batch does not split so. The sidecar records the profile and its NV generator.
+     */
+    @Test
+    void theA1111ProfileSeedsEachImageOnItsOwnAndIsRecorded() throws IOException {
+        String[] run = {"sample", "--sampler", "euler_ancestral", "--scheduler", "karras", "--steps", "5"};
+        Path batch = dir.resolve("batch.npy");
+        Cli.Result r = Cli.run(concat(run, "--compat", "a1111", "--seed", "10", "--batch", "3", "--out",
+                batch.toString()));
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = JSON.readTree(SampleCommand.sidecar(batch).toFile());
+        assertEquals("a1111", j.get("compat").asText());
+        assertEquals("nv", j.get("rng").asText());
+        float[] rows = Npy.read(batch).data();
+        for (int i = 0; i < 3; i++) {
+            Path one = dir.resolve("one" + i + ".npy");
+            assertEquals(0, Cli.run(concat(run, "--compat", "a1111", "--seed", Integer.toString(10 + i), "--out",
+                    one.toString())).code());
+            assertArrayEquals(Npy.read(one).data(), Arrays.copyOfRange(rows, 2 * i, 2 * i + 2), "row " + i);
+        }
+        Path comfy = dir.resolve("comfy.npy");
+        assertEquals(0, Cli.run(concat(run, "--rng", "nv", "--seed", "10", "--batch", "3", "--out", comfy.toString()))
+                .code());
+        assertEquals("comfyui", JSON.readTree(SampleCommand.sidecar(comfy).toFile()).get("compat").asText());
+        assertFalse(Arrays.equals(rows, Npy.read(comfy).data()), "the same generator in ComfyUI's layout");
+    }
+
     @Test
     void writesSamplesAndASidecarWithEveryParameter() throws IOException {
         Path out = dir.resolve("result.npy");

@@ -4,6 +4,8 @@ import dev.stepwise.core.model.DiscreteVpSampling;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.model.NearestTimestepSampling;
 import dev.stepwise.core.noise.RandnSource;
+import dev.stepwise.core.schedule.Scheduler;
+import dev.stepwise.core.schedule.Sigmas;
 import java.util.Locale;
 
 /**
@@ -93,7 +95,14 @@ public record CompatProfile(String name, RandnSource rng, NoiseLayout noise, Fir
          * (sd_samplers_common.py setup_img2img_steps with opts.img2img_fix_steps off, then
          * sd_samplers_kdiffusion.py sample_img2img: {@code sigma_sched = sigmas[steps - t_enc - 1:]}).
          */
-        A1111
+        A1111;
+
+        /** The sigmas a run of {@code steps} steps at this denoising strength walks under this rule. */
+        public double[] sigmas(Scheduler scheduler, ModelSampling sampling, int steps, double denoise,
+                               boolean discardPenultimate) {
+            return this == A1111 ? Sigmas.forRunA1111(scheduler, sampling, steps, denoise, discardPenultimate)
+                    : Sigmas.forRun(scheduler, sampling, steps, denoise, discardPenultimate);
+        }
     }
 
     /** The prompt conventions; stepwise-onnx's {@code PromptProfile} of the same name implements them. */

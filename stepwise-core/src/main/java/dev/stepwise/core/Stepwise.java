@@ -249,9 +249,8 @@ public final class Stepwise {
             return s;
         }
         Scheduler scheduler = scheduler(r);
-        return r.compatOrDefault().denoise() == CompatProfile.DenoiseRule.A1111
-                ? Sigmas.forRunA1111(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate())
-                : Sigmas.forRun(scheduler, r.model().sampling(), r.steps(), r.denoise(), info.discardPenultimate());
+        return r.compatOrDefault().denoise().sigmas(scheduler, r.model().sampling(), r.steps(), r.denoise(),
+                info.discardPenultimate());
     }
 
     /** The request's scheduler: its object, or its named scheduler with its parameters. */

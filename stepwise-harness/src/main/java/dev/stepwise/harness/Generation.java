@@ -6,7 +6,7 @@ import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.guidance.ClassifierFreeGuidance;
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Model;
-import dev.stepwise.core.noise.RandnSource;
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.StepListener;
@@ -44,31 +44,32 @@ public final class Generation {
      * @param negative            replaces the unconditional branch of guidance; empty = none
      * @param scheduler           a resolved scheduler name (a registry name or a schedule file)
      * @param seed                torch.manual_seed of the batch's noise
-     * @param rng                 the noise source the seed seeds (torch's CPU generator, or A1111's NV Philox)
+     * @param compat              the UI whose conventions the run follows, with its generator (torch's CPU one, or
+     *                            A1111's NV Philox)
      */
     public record Settings(String model, String prompt, String negative, String sampler, Map<String, ?> samplerParameters,
                            ScheduleNames.Entry scheduler, Map<String, ?> schedulerParameters, int steps, double cfg, long seed,
-                           int batch, RandnSource rng) {
+                           int batch, CompatProfile compat) {
         public Settings {
-            Objects.requireNonNull(rng, "rng");
+            Objects.requireNonNull(compat, "compat");
             prompt = prompt == null ? "" : prompt;
             negative = negative == null ? "" : negative;
             samplerParameters = Map.copyOf(samplerParameters);
             schedulerParameters = Map.copyOf(schedulerParameters);
         }
 
-        /** Settings with the default noise source, torch's CPU generator (ComfyUI's). */
+        /** Settings under ComfyUI's conventions, the default (torch's CPU generator). */
         public Settings(String model, String prompt, String negative, String sampler, Map<String, ?> samplerParameters,
                         ScheduleNames.Entry scheduler, Map<String, ?> schedulerParameters, int steps, double cfg, long seed,
                         int batch) {
             this(model, prompt, negative, sampler, samplerParameters, scheduler, schedulerParameters, steps, cfg, seed, batch,
-                    RandnSource.CPU);
+                    CompatProfile.COMFYUI);
         }
 
         /** The same settings with another seed (A1111's n_iter runs batch after batch). */
         public Settings withSeed(long s) {
             return new Settings(model, prompt, negative, sampler, samplerParameters, scheduler, schedulerParameters, steps,
-                    cfg, s, batch, rng);
+                    cfg, s, batch, compat);
         }
     }
 
@@ -172,19 +173,16 @@ public final class Generation {
                 .sampler(p.sampler().name()).samplerParameters(s.samplerParameters())
                 .steps(s.steps());
         SampleResult result = Stepwise.sample(s.scheduler().apply(request, s.schedulerParameters())
-                .cfg(s.cfg()).seed(s.seed()).rng(s.rng()).batch(s.batch())
+                .cfg(s.cfg()).seed(s.seed()).compat(s.compat()).batch(s.batch())
                 .prompt(p.positive()).negative(p.negative())
                 .listener(listener).build());
         int[] shape = p.config().sampleShape();
-        Infotext info = new Infotext(s.prompt(), s.negative(), s.steps(), p.sampler().name(), s.scheduler().name(), s.cfg(),
-                s.seed(), shape[2], shape[1], p.config().name());
+        Infotext info = Infotext.forRun(s.compat(), s.prompt(), s.negative(), s.steps(), p.sampler().name(),
+                s.scheduler().name(), s.cfg(), s.seed(), shape[2], shape[1], p.config().name());
         if (s.scheduler().isFile()) {
             // "Schedule type: file:vrg.json" alone does not say which list the file held when the image was made.
             info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
                     .collect(Collectors.joining(", ")));
-        }
-        if (s.rng() == RandnSource.NV) {
-            info = info.with("RNG", "NV"); // A1111 names a non-default noise source so in its infotext
         }
         return new Output(result, info, s.batch());
     }

@@ -150,6 +150,23 @@ public final class A1111SamplerNames {
         return LABELS.stream().map(Label::label).toList();
     }
 
+    /**
+     * A1111's menu label of a catalogue sampler ("dpmpp_2m" → "DPM++ 2M"), as its infotext names it so that PNG Info
+     * sends the same sampler back; empty for a sampler A1111 does not offer.
+     */
+    public static Optional<String> label(String sampler) {
+        return LABELS.stream().filter(l -> l.sampler().equals(sampler)).map(Label::label).findFirst();
+    }
+
+    /**
+     * A1111's "Schedule type" label of a catalogue scheduler ("karras" → "Karras", "ays" → "Align Your Steps"), never
+     * "Automatic" (which depends on the sampler); empty for a scheduler A1111 does not offer.
+     */
+    public static Optional<String> scheduleLabel(String scheduler) {
+        return SCHEDULE_TYPES.stream().filter(t -> !t.name().equals("automatic") && t.scheduler().equals(scheduler))
+                .map(ScheduleType::label).findFirst();
+    }
+
     /** A1111's menu entries, in its order, with their aliases. */
     public static List<Label> entries() {
         return List.copyOf(LABELS);

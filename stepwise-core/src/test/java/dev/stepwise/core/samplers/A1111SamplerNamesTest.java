@@ -38,6 +38,24 @@ class A1111SamplerNamesTest {
         assertEquals(Optional.empty(), A1111SamplerNames.entry("DPM++ 2M Karras"));
     }
 
+    /** The infotext's names under A1111's profile: the menu label A1111 writes, and back. */
+    @Test
+    void catalogueNamesGetA1111sLabelsWhereItHasThem() {
+        assertEquals(Optional.of("DPM++ 2M"), A1111SamplerNames.label("dpmpp_2m"));
+        assertEquals(Optional.of("Euler a"), A1111SamplerNames.label("euler_ancestral"));
+        assertEquals(Optional.of("UniPC"), A1111SamplerNames.label("uni_pc"));
+        assertEquals(Optional.empty(), A1111SamplerNames.label("ipndm"), "not in A1111's menu");
+        assertEquals(Optional.of("Karras"), A1111SamplerNames.scheduleLabel("karras"));
+        assertEquals(Optional.of("Normal"), A1111SamplerNames.scheduleLabel("normal"), "never Automatic");
+        assertEquals(Optional.of("Align Your Steps"), A1111SamplerNames.scheduleLabel("ays"));
+        assertEquals(Optional.of("DDIM"), A1111SamplerNames.scheduleLabel("ddim_uniform"));
+        assertEquals(Optional.empty(), A1111SamplerNames.scheduleLabel("linear_quadratic"));
+        for (A1111SamplerNames.Label l : A1111SamplerNames.entries()) {
+            String label = A1111SamplerNames.label(l.sampler()).orElseThrow();
+            assertEquals(l.sampler(), A1111SamplerNames.resolve(label).sampler(), label);
+        }
+    }
+
     @Test
     void comfyNamesPassThrough() {
         for (String name : Samplers.names()) {

@@ -2,6 +2,8 @@ package dev.stepwise.onnx.image;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stepwise.core.CompatProfile;
+import dev.stepwise.core.samplers.A1111SamplerNames;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,10 +23,14 @@ import java.util.regex.Pattern;
  * </pre>
  * The negative prompt line is left out when the negative prompt is empty; a value holding ',', ':' or a
  * line break is written as a JSON string; the whole text is stripped of surrounding white space (all as
- * A1111's {@code create_infotext} does). Sampler and schedule names are ComfyUI's.
+ * A1111's {@code create_infotext} does). Sampler and schedule names are ComfyUI's
+ * (A1111's labels under its profile, {@link #forRun}).
  */
 public record Infotext(String prompt, String negativePrompt, int steps, String sampler, String scheduleType,
                        double cfgScale, long seed, int width, int height, String model, Map<String, String> extra) {
+
+    /** The infotext key that records a profile other than ComfyUI's. */
+    public static final String COMPAT = "Compat";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,6 +43,26 @@ public record Infotext(String prompt, String negativePrompt, int steps, String s
     public Infotext(String prompt, String negativePrompt, int steps, String sampler, String scheduleType,
                     double cfgScale, long seed, int width, int height, String model) {
         this(prompt, negativePrompt, steps, sampler, scheduleType, cfgScale, seed, width, height, model, Map.of());
+    }
+
+    /**
+     * A run's infotext under {@code compat}. Under A1111's naming the sampler and schedule carry A1111's labels where
+     * it has them ("DPM++ 2M", "Karras"), so that its PNG Info sends the same settings back; ComfyUI names stay for
+     * the rest. The generator is named ("RNG: NV", "RNG: CPU") only when it is not the profile's own, as A1111 names a
+     * non-default noise source (modules/processing.py create_infotext), and the profile ("Compat: a1111") only when
+     * it is not ComfyUI's, the default: an image without the field was made under ComfyUI's conventions.
+     */
+    public static Infotext forRun(CompatProfile compat, String prompt, String negativePrompt, int steps, String sampler,
+                                  String scheduler, double cfgScale, long seed, int width, int height, String model) {
+        boolean a1111 = compat.samplers() == CompatProfile.SamplerNaming.A1111;
+        Infotext t = new Infotext(prompt, negativePrompt, steps,
+                a1111 ? A1111SamplerNames.label(sampler).orElse(sampler) : sampler,
+                a1111 ? A1111SamplerNames.scheduleLabel(scheduler).orElse(scheduler) : scheduler,
+                cfgScale, seed, width, height, model);
+        if (!compat.defaultRng()) {
+            t = t.with("RNG", compat.rng().cliName().toUpperCase(java.util.Locale.ROOT));
+        }
+        return compat.name().equals(CompatProfile.COMFYUI.name()) ? t : t.with(COMPAT, compat.name());
     }
 
     /** A copy with one more "key: value" pair after the standard ones (for example "Denoising strength"). */

@@ -3,6 +3,7 @@ package dev.stepwise.onnx.image;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.samplers.A1111SamplerNames;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +21,13 @@ import java.util.Map;
  *                  {@code scheduler} is null)
  * @param scheduler a catalogue scheduler or {@code file:...}
  * @param rng       "cpu" or "nv"
+ * @param compat    the profile the image was made under: "a1111" for an A1111 PNG, "comfyui" for a ComfyUI one, and
+ *                  for a Stepwise PNG the one its infotext records ({@link Infotext#forRun})
  * @param clipSkip  A1111's "Clip skip" (1 = none), or null
  */
 public record StoredSettings(String source, String prompt, String negative, String model, Integer width,
                              Integer height, Integer batch, Long seed, Integer steps, Double cfg, String sampler,
-                             String scheduler, Double denoise, String rng, Integer clipSkip) {
+                             String scheduler, Double denoise, String rng, String compat, Integer clipSkip) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -47,9 +50,10 @@ public record StoredSettings(String source, String prompt, String negative, Stri
     }
 
     /**
-     * From an infotext (Infotext.parse's fields). A1111 names its RNG only when it is not its default "GPU", whose
-     * numbers the NV generator reproduces (modules/processing.py create_infotext, "RNG"); Stepwise writes both
-     * chunks and its default is the CPU generator, so without an RNG field a PNG with a ComfyUI chunk too is "cpu".
+     * From an infotext (Infotext.parse's fields). Stepwise writes both chunks and records a profile other than
+     * ComfyUI's ("Compat: a1111"); A1111 writes only its own, so a PNG without a ComfyUI chunk or a Compat field is
+     * A1111's. A1111 names its RNG only when it is not its default "GPU", whose numbers the NV generator reproduces
+     * (modules/processing.py create_infotext, "RNG"); Stepwise names it only when it is not the profile's own.
      */
     static StoredSettings fromInfotext(String text, boolean alsoComfyChunk) {
         Map<String, String> p = Infotext.parse(text);
@@ -58,10 +62,22 @@ public record StoredSettings(String source, String prompt, String negative, Stri
             throw new IllegalArgumentException("the 'parameters' text has no settings line (Steps: .., Sampler: .., "
                     + "Seed: ..), only a prompt");
         }
+        String compatField = p.get(Infotext.COMPAT);
+        CompatProfile compat;
+        if (compatField == null) {
+            compat = alsoComfyChunk ? CompatProfile.COMFYUI : CompatProfile.A1111;
+        } else {
+            try {
+                compat = CompatProfile.parse(compatField);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(Infotext.COMPAT + " '" + compatField + "' in the " + src
+                        + " is not known here; allowed: comfyui, a1111");
+            }
+        }
         String rngField = p.get("RNG");
         String rng;
         if (rngField == null) {
-            rng = alsoComfyChunk ? "cpu" : "nv";
+            rng = compat.rng().cliName();
         } else {
             rng = switch (rngField.strip().toUpperCase(Locale.ROOT)) {
                 case "CPU" -> "cpu";
@@ -82,7 +98,7 @@ public record StoredSettings(String source, String prompt, String negative, Stri
                 schedule == null ? null : automatic(schedule, sampler) ? A1111SamplerNames.entry(sampler)
                         .flatMap(A1111SamplerNames.Label::automaticScheduler).orElse("normal")
                         : scheduler(schedule, src), real(p.get("Denoising strength"),
-                "Denoising strength", src), rng, integer(p.get("Clip skip"), "Clip skip", src));
+                "Denoising strength", src), rng, compat.name(), integer(p.get("Clip skip"), "Clip skip", src));
     }
 
     /**
@@ -140,7 +156,7 @@ public record StoredSettings(String source, String prompt, String negative, Stri
             model = loader.path("inputs").get("ckpt_name").asText().replaceFirst("\\.(safetensors|ckpt|pt|pth)$", "");
         }
         return new StoredSettings(src, positive, negative, model, width, height, batch, seed, steps,
-                value(k, "cfg", where).asDouble(), sampler, scheduler, denoise, "cpu", null);
+                value(k, "cfg", where).asDouble(), sampler, scheduler, denoise, "cpu", CompatProfile.COMFYUI.name(), null);
     }
 
     private static final List<String> SAMPLER_NODES = List.of("KSampler", "KSamplerAdvanced");

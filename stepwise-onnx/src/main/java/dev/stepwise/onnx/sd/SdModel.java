@@ -1,10 +1,9 @@
 package dev.stepwise.onnx.sd;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.stepwise.core.model.DiscreteVpSampling;
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
-import dev.stepwise.core.model.NearestTimestepSampling;
 import dev.stepwise.core.model.Network;
 import dev.stepwise.core.model.NetworkDenoiser;
 import dev.stepwise.core.model.Prediction;
@@ -43,8 +42,7 @@ public final class SdModel implements AutoCloseable {
         this.dir = dir;
         this.family = family;
         this.scheduler = scheduler;
-        ModelSampling inner = scheduler.sampling();
-        this.sampling = inner instanceof DiscreteVpSampling ? new NearestTimestepSampling(inner) : inner;
+        this.sampling = CompatProfile.TimestepRule.NEAREST.apply(scheduler.sampling());
         this.encoders = encoders;
         this.denoiserSession = denoiserSession;
         this.network = network;
@@ -289,7 +287,16 @@ public final class SdModel implements AutoCloseable {
 
     /** As {@link #model(int, int)} over {@code network}, this model's {@link #network()} or a wrapper of it (timing). */
     public Model model(Network network, int width, int height) {
-        return new Model(name(), new NetworkDenoiser(network, sampling), sampling, latentShape(width, height));
+        return model(network, width, height, CompatProfile.TimestepRule.NEAREST);
+    }
+
+    /**
+     * As {@link #model(Network, int, int)} with a profile's timestep rule: ComfyUI's nearest training step, or A1111's
+     * interpolated timestep (flow models are unaffected).
+     */
+    public Model model(Network network, int width, int height, CompatProfile.TimestepRule timesteps) {
+        ModelSampling s = timesteps.apply(sampling);
+        return new Model(name(), new NetworkDenoiser(network, s), s, latentShape(width, height));
     }
 
     /** The UNet or transformer as the core's raw network (scaled latent, timestep, {@link SdConditioning} rows). */

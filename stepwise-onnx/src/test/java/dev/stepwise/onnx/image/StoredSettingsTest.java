@@ -44,6 +44,7 @@ class StoredSettingsTest {
         assertEquals("DPM++ 2M", s.sampler());
         assertEquals("karras", s.scheduler());
         assertEquals("nv", s.rng(), "no RNG field: A1111's GPU default, which NV reproduces");
+        assertEquals("a1111", s.compat(), "a parameters text alone is A1111's");
         assertEquals(2, s.clipSkip());
         assertNull(s.batch());
         assertNull(s.denoise());
@@ -78,6 +79,7 @@ class StoredSettingsTest {
         assertEquals("normal", s.scheduler());
         assertEquals(1.0, s.denoise());
         assertEquals("cpu", s.rng());
+        assertEquals("comfyui", s.compat());
     }
 
     @Test
@@ -104,6 +106,28 @@ class StoredSettingsTest {
         assertEquals(3, s.steps());
         assertEquals("simple", s.scheduler());
         assertEquals("cpu", s.rng());
+        assertEquals("comfyui", s.compat(), "a Stepwise PNG without a Compat field: ComfyUI's default profile");
+    }
+
+    /** Stepwise's a1111 PNGs carry both chunks and say so; RNG is named only where it is not the profile's own. */
+    @Test
+    void aCompatFieldSelectsItsProfileAndItsGenerator() throws IOException {
+        String line = "x\nSteps: 3, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 2, Seed: 9, Size: 64x64,"
+                + " Model: sd1, Compat: a1111";
+        Map<String, String> both = new LinkedHashMap<>();
+        both.put("parameters", line);
+        both.put("prompt", fixture("comfyui-basic-api.json"));
+        StoredSettings s = StoredSettings.read(png(both));
+        assertEquals("a1111", s.compat());
+        assertEquals("nv", s.rng(), "the profile's own");
+        assertEquals("DPM++ 2M", s.sampler());
+        assertEquals("karras", s.scheduler());
+        both.put("parameters", line + ", RNG: CPU");
+        assertEquals("cpu", StoredSettings.read(png(both)).rng());
+        both.put("parameters", line.replace("a1111", "invokeai"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StoredSettings.read(png(both)));
+        assertEquals("Compat 'invokeai' in the A1111 parameters is not known here; allowed: comfyui, a1111",
+                e.getMessage());
     }
 
     @Test
