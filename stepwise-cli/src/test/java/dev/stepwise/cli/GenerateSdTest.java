@@ -152,11 +152,6 @@ class GenerateSdTest {
         return new String(Files.readAllBytes(png), StandardCharsets.ISO_8859_1);
     }
 
-    private static int[] pixels(Path png) throws IOException {
-        BufferedImage img = ImageIO.read(png.toFile());
-        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
-    }
-
     @Test
     void underA1111AnA1111LabelIsWrittenBackAsA1111WritesIt() throws IOException {
         Path a = dir.resolve("a.png"), b = dir.resolve("b.png");
