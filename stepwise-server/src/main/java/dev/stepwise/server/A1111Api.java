@@ -76,7 +76,7 @@ final class A1111Api {
             }
             ctx.json(options(s, state));
         });
-        c.routes.get("/sdapi/v1/progress", ctx -> ctx.json(progress(s)));
+        c.routes.get("/sdapi/v1/progress", ctx -> ctx.json(progress(s, "true".equalsIgnoreCase(ctx.queryParam("skip_current_image")))));
         c.routes.post("/sdapi/v1/interrupt", ctx -> {
             s.queue.interrupt();
             ctx.json(s.json.createObjectNode());
@@ -246,7 +246,7 @@ final class A1111Api {
         return n;
     }
 
-    private static ObjectNode progress(StepwiseServer s) {
+    private static ObjectNode progress(StepwiseServer s, boolean skip) {
         JobQueue.Progress p = s.queue.progress();
         ObjectNode n = s.json.createObjectNode();
         double fraction = p == null || p.total() == 0 ? 0 : (double) p.done() / p.total();
@@ -257,7 +257,14 @@ final class A1111Api {
                 .put("job", p == null ? "" : p.id()).put("job_count", s.queue.waiting().size() + (p == null ? 0 : 1))
                 .put("job_timestamp", p == null ? "0" : TIMESTAMP.format(p.started())).put("job_no", 0)
                 .put("sampling_step", p == null ? 0 : p.done()).put("sampling_steps", p == null ? 0 : p.total());
-        n.putNull("current_image");
+        // current_image: the latest preview (A1111 sends one every show_progress_every_n_steps; here about every
+        // 0.1 s), unless the client asks ?skip_current_image=true.
+        JobQueue.Preview preview = s.queue.preview();
+        if (preview != null && !skip) {
+            n.put("current_image", Base64.getEncoder().encodeToString(preview.png()));
+        } else {
+            n.putNull("current_image");
+        }
         n.putNull("textinfo");
         return n;
     }

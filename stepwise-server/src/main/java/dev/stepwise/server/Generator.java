@@ -13,10 +13,12 @@ import dev.stepwise.core.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Runs a job's spec with the library's generate run ({@link Generation}), as {@code stepwise generate} does, and
@@ -35,9 +37,12 @@ final class Generator implements AutoCloseable {
         this.limits = limits;
     }
 
-    /** Told after each step of each iteration. */
+    /**
+     * Told after each step of each iteration, with the step's estimate of the first finished image (the x0
+     * prediction, [1, sample shape]), copied only when asked for.
+     */
     interface Progress {
-        void step(int done, int total);
+        void step(int done, int total, Supplier<Tensor> denoised);
     }
 
     record Result(List<String> images, List<String> infotexts) {
@@ -62,8 +67,10 @@ final class Generator implements AutoCloseable {
                 loaded.put(spec.model(), model);
             }
             int iteration = it;
-            StepListener listener = (step, steps, sigma, x, denoised) ->
-                    progress.step(iteration * steps + step + 1, spec.iterations() * steps);
+            int[] shape = p.config().sampleShape();
+            int row = shape[0] * shape[1] * shape[2];
+            StepListener listener = (step, steps, sigma, x, denoised) -> progress.step(iteration * steps + step + 1,
+                    spec.iterations() * steps, () -> Tensor.wrap(Arrays.copyOf(denoised, row), 1, shape[0], shape[1], shape[2]));
             Generation.Output out = Generation.run(p, model.model(), listener, latent, spec.denoise());
             for (int i = 0; i < spec.batch(); i++) {
                 String name = id + "/" + (images.size() + 1) + ".png";

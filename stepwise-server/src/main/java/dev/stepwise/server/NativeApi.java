@@ -38,6 +38,15 @@ final class NativeApi {
             int n = index(ctx.pathParam("n"), j.images().size());
             ctx.contentType("image/png").result(s.image(j.images().get(n - 1)));
         });
+        c.routes.get("/api/jobs/{id}/preview", ctx -> {
+            Job j = find(s, ctx.pathParam("id"));
+            JobQueue.Preview p = s.queue.preview();
+            if (p == null || !p.id().equals(j.id())) {
+                throw new ApiException(404, "id", "job " + j.id() + " has no preview now: there is one while it runs,"
+                        + " after its first step");
+            }
+            ctx.header("X-Stepwise-Step", Integer.toString(p.step())).contentType("image/png").result(p.png());
+        });
         c.routes.post("/api/jobs/{id}/cancel", ctx -> {
             Job j = find(s, ctx.pathParam("id"));
             if (!s.queue.cancel(j.id())) {
@@ -134,6 +143,10 @@ final class NativeApi {
         JobQueue.Progress p = s.queue.progress();
         if (p != null && p.id().equals(j.id()) && j.state() == Job.State.running) {
             n.put("step", p.done()).put("steps", p.total());
+            JobQueue.Preview preview = s.queue.preview();
+            if (preview != null && preview.id().equals(j.id())) {
+                n.put("preview", "/api/jobs/" + j.id() + "/preview?step=" + preview.step()).put("preview_step", preview.step());
+            }
         }
         List<String> waiting = s.queue.waiting();
         if (j.state() == Job.State.queued && waiting.contains(j.id())) {

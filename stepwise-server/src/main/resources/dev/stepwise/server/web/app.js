@@ -98,6 +98,10 @@ async function generate(event) {
       $("progress").max = job.steps;
       $("progress").value = job.step;
       status(`step ${job.step} of ${job.steps}`);
+      if (job.preview) {
+        $("preview").src = job.preview;
+        $("preview").hidden = false;
+      }
     }
     if (["done", "failed", "cancelled"].includes(job.state)) {
       break;
@@ -105,6 +109,7 @@ async function generate(event) {
     await new Promise((r) => setTimeout(r, 150));
   }
   running = null;
+  $("preview").hidden = true;
   $("go").disabled = false;
   $("cancel").disabled = true;
   if (job.state !== "done") {
