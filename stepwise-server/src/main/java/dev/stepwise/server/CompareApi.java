@@ -205,11 +205,13 @@ final class CompareApi {
     private void stream(String id, SseClient client) {
         client.keepAlive();
         List<SseClient> list = streams.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
-        list.add(client);
         client.onClose(() -> list.remove(client));
-        // The state now, then every change: a client that connects late misses nothing it needs.
-        CompareRun r = queue.get(id).orElseThrow();
+        // The state now, then every change: a client that connects late misses nothing it needs. The client's lock is
+        // held from its registration until the state is out, so a cell event (send, on the run's thread) waits for it.
+        CompareRun r;
         synchronized (client) {
+            list.add(client);
+            r = queue.get(id).orElseThrow();
             client.sendEvent("state", run(r, false).toString());
         }
         if (r.state().finished()) {
