@@ -25,7 +25,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The compare runs' queue: a bounded number waiting, one running at a time, each with the harness's
@@ -170,21 +169,8 @@ final class CompareQueue implements AutoCloseable {
     }
 
     private void work() {
-        while (!closed) {
-            String id;
-            try {
-                id = waiting.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (id == null) {
-                continue;
-            }
-            Optional<CompareRun> found = store.get(id);
-            if (found.isPresent() && found.get().state() == Job.State.queued) {
-                run(found.get());
-            }
-        }
+        JobQueue.drain(waiting, () -> closed, id -> store.get(id).filter(r -> r.state() == Job.State.queued)
+                .ifPresent(this::run));
     }
 
     private void run(CompareRun queued) {

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -161,21 +162,26 @@ final class JobQueue implements AutoCloseable {
     }
 
     private void work() {
-        while (!closed) {
+        drain(waiting, () -> closed, id -> store.get(id).filter(j -> j.state() == Job.State.queued)
+                .ifPresent(this::run));
+    }
+
+    /**
+     * The worker loop of a queue (this one and {@link CompareQueue}): each id taken from {@code waiting}, in order,
+     * handed to {@code run}, until {@code closed} says so or the thread is interrupted. The poll's timeout lets a
+     * close end the loop while nothing waits.
+     */
+    static void drain(LinkedBlockingDeque<String> waiting, BooleanSupplier closed, Consumer<String> run) {
+        while (!closed.getAsBoolean()) {
             String id;
             try {
                 id = waiting.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (id == null) {
-                continue;
+            if (id != null) {
+                run.accept(id);
             }
-            Optional<Job> found = store.get(id);
-            if (found.isEmpty() || found.get().state() != Job.State.queued) {
-                continue;
-            }
-            run(found.get());
         }
     }
 
