@@ -117,19 +117,7 @@ final class CompareApi {
         if (r.state() == Job.State.queued && waiting.contains(r.id())) {
             n.put("position", waiting.indexOf(r.id()));
         }
-        if (r.error() != null) {
-            n.put("error", r.error());
-        }
-        if (r.note() != null) {
-            n.put("note", r.note());
-        }
-        n.put("created", String.valueOf(r.created()));
-        if (r.started() != null) {
-            n.put("started", r.started().toString());
-        }
-        if (r.finished() != null) {
-            n.put("finished", r.finished().toString());
-        }
+        NativeApi.outcome(n, r.error(), r.note(), r.created(), r.started(), r.finished());
         try {
             n.set("request", s.json.readTree(r.request()));
         } catch (IOException e) {

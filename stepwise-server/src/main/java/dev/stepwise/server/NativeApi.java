@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -157,19 +158,24 @@ final class NativeApi {
             images.add("/api/jobs/" + j.id() + "/images/" + i);
         }
         n.set("infotexts", s.json.valueToTree(j.infotexts()));
-        if (j.error() != null) {
-            n.put("error", j.error());
-        }
-        if (j.note() != null) {
-            n.put("note", j.note());
-        }
-        n.put("created", String.valueOf(j.created()));
-        if (j.started() != null) {
-            n.put("started", j.started().toString());
-        }
-        if (j.finished() != null) {
-            n.put("finished", j.finished().toString());
-        }
+        outcome(n, j.error(), j.note(), j.created(), j.started(), j.finished());
         return n;
+    }
+
+    /** A job's or compare run's error, note and times, as both APIs report them (absent fields left out). */
+    static void outcome(ObjectNode n, String error, String note, Instant created, Instant started, Instant finished) {
+        if (error != null) {
+            n.put("error", error);
+        }
+        if (note != null) {
+            n.put("note", note);
+        }
+        n.put("created", String.valueOf(created));
+        if (started != null) {
+            n.put("started", started.toString());
+        }
+        if (finished != null) {
+            n.put("finished", finished.toString());
+        }
     }
 }
