@@ -51,6 +51,13 @@ class TextEncoder(nn.Module):
         self.layers = nn.ModuleList(nn.Linear(width, width) for _ in range(layers))
         self.mix = nn.ParameterList(nn.Parameter(torch.rand(1) * 0.5 + 0.25) for _ in range(layers))
         self.norm = nn.LayerNorm(width)
+        # A trained CLIP's final layer norm has its own scale and shift; left at PyTorch's ones and zeros, every
+        # token's mean would be 0 and A1111's weighting (which restores the mean) would divide 0 by 0. A generator
+        # of its own, so the other weights keep the family seed's draws.
+        g = torch.Generator().manual_seed(1000 + width + 100 * layers)
+        with torch.no_grad():
+            self.norm.weight.copy_(1 + 0.5 * torch.randn(width, generator=g))
+            self.norm.bias.copy_(0.5 * torch.randn(width, generator=g))
         self.projection = None if projection is None else nn.Linear(width, projection, bias=False)
         self.hidden_states = hidden_states
         self.register_buffer("counts", torch.arange(1, SEQ + 1, dtype=torch.float32).view(1, SEQ, 1))

@@ -2,7 +2,7 @@
 conventions, independent of the Java code: its final latents and decoded pixels are the expected values of
 stepwise-onnx's SdReferenceTest.
 
-Usage: /usr/bin/python3 tools/sd/reference.py [img2img|a1111]   (only the img2img, or only the A1111, cases)
+Usage: /usr/bin/python3 tools/sd/reference.py [img2img|a1111|conditioning]   (only those cases)
 Needs Debian's python3-torch and python3-numpy (no onnxruntime: the script rebuilds the very modules that
 tools/sd/make_tiny.py exported, from the same seeds, and runs them in torch).
 Writes stepwise-onnx/src/test/resources/sd/reference/<family>-<sampler>-latent.npy ([1, C, h, w] float32) and
@@ -34,6 +34,13 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
   the last steps + 1 of a schedule of int(steps / denoise) steps; x = latent + sigma_0 * noise (no max_denoise:
   sigma_0 is below sigma_max), flow: (1 - sigma_0) latent + sigma_0 noise. Written as <family>-img2img-<sampler>-*.npy,
   the image as <family>-img2img-init.png and the settings in img2img.json
+- conditioning (the text encoders alone, conditioning.json, conditioning-<case>-context.npy [tokens, width] and
+  -pooled.npy where the family pools): a weighted prompt as each UI parses it, written out here by hand as (token, weight) pairs looked up
+  in vocab.json; ComfyUI (comfy/sd1_clip.py ClipTokenWeightEncoder.encode_token_weights): the empty prompt's window
+  (BOS, EOS, pad) encoded in the same batch, z = (z - z_empty) * w + z_empty for each token of weight != 1; A1111
+  (modules/sd_emphasis.py EmphasisOriginal): z * w, then z * (mean before / mean after) over the window; each text
+  encoder weighted on its own, pooled = the first window's, unweighted; clip skip N: hidden_states[-N] (with the
+  final layer norm for SD1), applied by ComfyUI to every encoder and by A1111 to SD1's only
 
 The A1111 profile (a1111.json, a1111-*.npy; batches of 2, pixels of image 0 only), each from A1111 (modules/):
 - noise: the NV generator (rng_philox.py, through tools/fixtures/make_philox_noise.py's NumPy Philox4x32-10), one
@@ -303,6 +310,85 @@ def img2img():
         f.write("\n")
 
 
+WEIGHTED = "a (cat:1.3) on [grass]"
+# The two UIs' parse of WEIGHTED: ComfyUI has no [] syntax (the brackets stay text); A1111's [x] divides by 1.1.
+WEIGHTED_TOKENS = {"comfyui": [("a", 1.0), ("cat", 1.3), ("on", 1.0), ("[", 1.0), ("grass", 1.0), ("]", 1.0)],
+                   "a1111": [("a", 1.0), ("cat", 1.3), ("on", 1.0), ("grass", 1 / 1.1)]}
+CONDITIONING = [dict(family="sd1", profile="comfyui", prompt=WEIGHTED),
+                dict(family="sd1", profile="a1111", prompt=WEIGHTED),
+                dict(family="sdxl", profile="comfyui", prompt=WEIGHTED),
+                dict(family="sdxl", profile="a1111", prompt=WEIGHTED),
+                dict(family="sd1", profile="comfyui", prompt=WEIGHTED, clip_skip=2),
+                dict(family="sd1", profile="a1111", prompt=WEIGHTED, clip_skip=3),
+                dict(family="sdxl", profile="comfyui", prompt=WEIGHTED, clip_skip=1),
+                # A1111 ignores clip skip on SDXL: the same as without it
+                dict(family="sdxl", profile="a1111", prompt=WEIGHTED, clip_skip=3)]
+
+
+def vocab_ids(pairs):
+    with open(os.path.join(make_tiny.CLIP, "vocab.json")) as f:
+        vocab = json.load(f)
+    return [vocab[word + "</w>"] for word, _ in pairs], [w for _, w in pairs]
+
+
+def layer_output(family, enc, outs, clip_skip, profile):
+    """The per-token states the family conditions on, from a TextEncoder's output tuple. clip_skip N (A1111's
+    numbering) is the layer -N of the hidden states (ComfyUI's CLIPSetLastLayer(-N), every encoder; A1111: SD1's
+    only, sd_hijack_clip.py encode_with_transformers), through the final layer norm for SD1 (ComfyUI's
+    layer_norm_hidden_state; A1111's final_layer_norm) and not for SDXL's encoders (sdxl_clip.py)."""
+    if clip_skip and (profile == "comfyui" or family == "sd1"):
+        h = outs[2:][-clip_skip]
+        return enc.norm(h) if family == "sd1" else h
+    if family in ("sdxl", "sd3"):
+        return outs[2:][-2]
+    return outs[0]
+
+
+def weighted_encoding(family, enc, spec_encoder, ids, weights, profile, clip_skip):
+    pad = 49407 if spec_encoder["pad"] == make_tiny.EOS else 0
+    tokens = [49406] + ids + [49407]
+    w = torch.tensor([1.0] + weights + [1.0] + [1.0] * (77 - len(tokens)), dtype=torch.float32)
+    batch = window(tokens, pad)
+    if profile == "comfyui":
+        batch = torch.cat([batch, window([49406, 49407], pad)])
+    outs = enc(batch)
+    z = layer_output(family, enc, outs, clip_skip, profile)
+    pooled = outs[0][:1] if spec_encoder.get("projection") else outs[1][:1]
+    if profile == "comfyui":
+        z, z_empty = z[:1].clone(), z[1]
+        for j in range(77):
+            if w[j] != 1.0:
+                z[0, j] = (z[0, j] - z_empty[j]) * w[j] + z_empty[j]
+    else:
+        before = z.mean()
+        z = z * w.reshape(1, 77, 1)
+        z = z * (before / z.mean())
+    return z[0], pooled[0]
+
+
+def conditioning():
+    written = []
+    for case in CONDITIONING:
+        family = case["family"]
+        spec = make_tiny.FAMILIES[family]
+        modules = make_tiny.build(family)
+        ids, weights = vocab_ids(WEIGHTED_TOKENS[case["profile"]])
+        parts = [weighted_encoding(family, enc, e, ids, weights, case["profile"], case.get("clip_skip", 0))
+                 for e, enc in zip(spec["encoders"], modules["encoders"])]
+        context = torch.cat([z for z, _ in parts], dim=-1)
+        stem = "conditioning-%s-%s" % (family, case["profile"])
+        if case.get("clip_skip"):
+            stem += "-skip%d" % case["clip_skip"]
+        np.save(os.path.join(OUT, stem + "-context.npy"), context.numpy().astype(np.float32))
+        if family == "sdxl":   # SD1 has no pooled embedding
+            np.save(os.path.join(OUT, stem + "-pooled.npy"), parts[-1][1].numpy().astype(np.float32))
+        written.append(dict(case, stem=stem, pooled=family == "sdxl", tolerance=1e-5))
+        print(stem, "context", tuple(context.shape), "mean %.6f" % context.mean())
+    with open(os.path.join(OUT, "conditioning.json"), "w") as f:
+        json.dump(written, f, indent=2)
+        f.write("\n")
+
+
 class ImageNoise:
     """A1111's per-image NV generators: image i's generator seeded seed + i, its k-th call at Philox offset k."""
 
@@ -396,12 +482,16 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     written = []
     with torch.no_grad():
+        if sys.argv[1:] == ["conditioning"]:
+            conditioning()
+            return
         if sys.argv[1:] != ["a1111"]:
             img2img()
         if sys.argv[1:] != ["img2img"]:
             a1111()
         if sys.argv[1:]:
             return
+        conditioning()
         for case in CASES:
             for sampler in case["samplers"]:
                 latent, pixels, calls = run(case, sampler)

@@ -176,7 +176,7 @@ final class BenchCommand implements Runnable {
     @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
             description = "Time the harness of 'compare' against the model: per cell the model time, the sampler's time "
                     + "outside the model and the harness's time outside sampling; the reference solves and the report.",
-            footer = {"", "The plan: samplers euler, dpmpp_2m, euler_ancestral; scheduler karras; steps 10, 20; cfg 3; "
+            footer = {"", "The plan: samplers euler, dpmpp_2m, euler_ancestral; scheduler karras; steps 10, 20 (--steps); cfg 3; "
                     + "prompts sneaker, dress; seeds 1..N."})
     static final class Compare implements Callable<Integer> {
         static final List<String> SAMPLERS = List.of("euler", "dpmpp_2m", "euler_ancestral");
@@ -201,6 +201,19 @@ final class BenchCommand implements Runnable {
                 description = "Cells run at once (0 = one per core); above 1 the cells' times disturb each other. "
                         + "Default: ${DEFAULT-VALUE}.")
         int parallel;
+
+        @Option(names = "--steps", paramLabel = "N", split = ",", splitSynopsisLabel = ",",
+                description = "Step counts (longer cells: more steps). Default: 10,20.")
+        List<Integer> steps = List.of(10, 20);
+
+        @Option(names = "--engine", paramLabel = "local|spark", defaultValue = "local",
+                description = "spark: run the plan with the local engine (--parallel N) and then on Spark (--master, "
+                        + "default local[N]) and print both engines' cells per second, Spark's per-cell overhead and its "
+                        + "fixed start-up cost. Default: ${DEFAULT-VALUE}.")
+        CompareCommand.Engine engine;
+
+        @Option(names = "--master", paramLabel = "URL", description = "With --engine spark: Spark's master. Default: local[N].")
+        String master;
 
         @Mixin
         DeviceOptions onnx = new DeviceOptions();
@@ -227,10 +240,17 @@ final class BenchCommand implements Runnable {
             Path home = ModelFolders.home();
             List<Cell> cells = PlanCheck.check(plan, home, limits);
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "model %s, %d cells (%s x karras x steps 10,20 x cfg 3 x %s x seeds 1-%d), %d at once, "
+            out.printf(Locale.ROOT, "model %s, %d cells (%s x karras x steps %s x cfg 3 x %s x seeds 1-%d), %d at once, "
                             + "device %s, %d cores%n", plan.model(), cells.size(), String.join(",", SAMPLERS),
+                    steps.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")),
                     String.join(",", PROMPTS), seeds, workers, onnx.device, Runtime.getRuntime().availableProcessors());
             out.flush();
+            if (engine == CompareCommand.Engine.spark) {
+                return onSpark(plan, cells, home, options, workers, out);
+            }
+            if (master != null) {
+                throw new UsageException("--master goes with --engine spark");
+            }
 
             Path dir = Files.createTempDirectory("stepwise-bench-compare");
             try {
@@ -254,15 +274,75 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
+        /**
+         * The same plan with the local engine ({@code workers} at once) and on Spark (local[workers] unless --master),
+         * each into its own temporary folder, in one run: cells per second of each, Spark's per-cell overhead (its
+         * job's wall time over the local run's, the same cells on as many slots) and its fixed start-up cost (the
+         * child JVM's wall time outside the job and the report: JVM, plan check, model, SparkContext).
+         */
+        private int onSpark(Plan plan, List<Cell> cells, Path home, OnnxOptions options, int workers, PrintWriter out)
+                throws IOException {
+            Path dir = Files.createTempDirectory("stepwise-bench-compare-spark");
+            try {
+                double local;
+                try (ModelSource source = ModelSources.open(plan, home, options)) {
+                    long t = System.nanoTime();
+                    Comparison.run(plan, cells, source, dir.resolve("local"), null);
+                    local = (System.nanoTime() - t) / 1e9;
+                }
+                Path planFile = Files.write(dir.resolve("plan.json"), planJson());
+                String url = master != null ? master : "local[" + workers + "]";
+                List<String> args = SparkEngine.arguments(planFile, dir.resolve("spark"), url, Map.of(), limit, null,
+                        false, false);
+                SparkEngine.classpath(spec.commandLine().getErr());   // a build of the module is not Spark's start-up
+                String[] timing = new String[1];
+                long t = System.nanoTime();
+                int code = SparkEngine.run(args, dir.resolve("spark"), Comparison.Listener.NONE, line -> {
+                    if (line.kind().equals("timing")) {
+                        timing[0] = line.rest();
+                    }
+                }, spec.commandLine().getErr(), "stepwise bench compare --engine spark");
+                double wall = (System.nanoTime() - t) / 1e9;
+                if (code != 0 || timing[0] == null) {
+                    return code != 0 ? code : Main.FAILURE;
+                }
+                String[] f = timing[0].split(" ");
+                double context = Double.parseDouble(f[0]), setup = Double.parseDouble(f[1]);
+                double job = Double.parseDouble(f[2]), report = Double.parseDouble(f[3]);
+                double startup = wall - job - report;
+                int n = cells.size();
+                out.printf(Locale.ROOT, "local engine, %d at once: %d cells in %.3f s: %.2f cells/s, %.1f ms per cell and slot%n",
+                        workers, n, local, n / local, 1000 * local * workers / n);
+                out.printf(Locale.ROOT, "spark %s: %d cells in %.3f s: %.2f cells/s, %.1f ms per cell and slot%n",
+                        url, n, job, n / job, 1000 * job * workers / n);
+                out.printf(Locale.ROOT, "spark's per-cell overhead: %.1f ms per cell and slot, %+.1f %% of the local engine's%n",
+                        1000 * (job - local) * workers / n, 100 * (job - local) / local);
+                out.printf(Locale.ROOT, "spark's fixed start-up: %.2f s (the child JVM's %.2f s wall minus the cells and the "
+                        + "report's %.2f s; of it the SparkContext %.2f s, the executors opening the model %.2f s)%n",
+                        startup, wall, report, context, setup);
+                out.printf(Locale.ROOT, "scaling model: time = %.2f s + cells x %.1f ms / slots (+ the report)%n", startup,
+                        1000 * job * workers / n);
+                out.flush();
+                return 0;
+            } finally {
+                deleteTree(dir);
+            }
+        }
+
         /** The benchmark's plan, read by the plan reader like any other. */
         private Plan plan() {
+            return PlanReader.parse(planJson(), false, "bench compare", Path.of("").toAbsolutePath());
+        }
+
+        /** The benchmark's plan as a plan file's JSON. */
+        private byte[] planJson() {
             ObjectMapper json = new ObjectMapper();
             ObjectNode p = json.createObjectNode();
             p.put("name", "bench compare");
             p.put("model", model);
             SAMPLERS.forEach(p.putArray("samplers")::add);
             p.putArray("schedulers").add("karras");
-            p.putArray("steps").add(10).add(20);
+            steps.forEach(p.putArray("steps")::add);
             p.put("cfg", 3);
             PROMPTS.forEach(p.putArray("prompts")::add);
             p.put("seeds", "1-" + seeds);
@@ -271,7 +351,7 @@ final class BenchCommand implements Runnable {
                 p.set("reference", CompareCommand.reference(reference));
             }
             try {
-                return PlanReader.parse(json.writeValueAsBytes(p), false, "bench compare", Path.of("").toAbsolutePath());
+                return json.writeValueAsBytes(p);
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("cannot encode the benchmark plan", e);
             }

@@ -33,7 +33,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -153,6 +152,24 @@ final class CompareCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions onnx = new DeviceOptions();
 
+    /** Where the cells run. */
+    enum Engine { local, spark }
+
+    @Option(names = "--engine", paramLabel = "local|spark", defaultValue = "local",
+            description = "Where the cells run: local (this JVM's threads) or spark (Apache Spark: local[N], a standalone "
+                    + "cluster or Kubernetes; a plan file only; see docs/spark.md). Default: ${DEFAULT-VALUE}.")
+    Engine engine;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "With --engine spark: Spark's master, local[N], spark://HOST:PORT or k8s://... Default: local[*].")
+    String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "With --engine spark: a Spark setting, repeatable.")
+    Map<String, String> sparkConf = new LinkedHashMap<>();
+
+    @Option(names = "--verbose", description = "With --engine spark: show Spark's log (always in REPORT/spark.log).")
+    boolean verbose;
+
     @Option(names = "--limit", paramLabel = LimitFlag.LABEL, description = LimitFlag.COMPARE)
     Map<String, String> limit = new LinkedHashMap<>();
 
@@ -164,23 +181,6 @@ final class CompareCommand implements Callable<Integer> {
             + "cells are kept, then the run proceeds. Without it such a folder is refused.")
     boolean force;
 
-    /**
-     * A report writes cells/, images/, samples/, summary.md and more into its folder, replacing files of those
-     * names; a folder that holds other files and no report (such as {@code --out .}) is refused, --force or not.
-     */
-    private void checkNotSomeoneElsesFolder() throws IOException {
-        if (!Files.isDirectory(out) || Files.exists(out.resolve(CellStore.PLAN_FILE))
-                || Files.isDirectory(out.resolve(CellStore.CELLS))) {
-            return;
-        }
-        try (var entries = Files.list(out)) {
-            if (entries.findAny().isPresent()) {
-                throw new UsageException("--out '" + out + "' is a folder with other files in it and no Stepwise report;"
-                        + " give a new or empty folder for the report");
-            }
-        }
-    }
-
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -191,7 +191,7 @@ final class CompareCommand implements Callable<Integer> {
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
         OnnxOptions options = onnx.options(workers, limits);
         Outputs.checkFolder("--out", out);
-        checkNotSomeoneElsesFolder();
+        ReportFolder.checkNotSomeoneElses("--out", out);
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
         Path scoresFile = scores != null ? scores : out.resolve(ScoringSheet.SCORES);
         if (scores != null && !Files.isRegularFile(scores)) {
@@ -199,14 +199,49 @@ final class CompareCommand implements Callable<Integer> {
         }
 
         PrintWriter stderr = spec.commandLine().getErr();
+        if (engine == Engine.spark) {
+            return onSpark(stdout, stderr);
+        }
+        if (master != null || !sparkConf.isEmpty() || verbose) {
+            throw new UsageException("--master, --conf and --verbose go with --engine spark");
+        }
         Summary summary = run(plan, cells, home, options, out, force, !noProgress, list, scoresFile, stderr,
                 resumeCommand());
-        long failed = summary.rows().stream().mapToLong(Summary.Row::failed).sum();
-        stdout.printf(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s%n", plan.name(), cells.size(),
-                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                out.resolve("summary.md"));
+        stdout.println(CompareReport.doneLine(plan, cells.size(), summary, out));
         stdout.flush();
         return 0;
+    }
+
+    /**
+     * The checked plan on Spark, in a child JVM that prints the progress and the summary line ({@link SparkEngine}).
+     * The plan file goes to the executors as text, so the plan flags are not for this engine.
+     */
+    private int onSpark(PrintWriter stdout, PrintWriter stderr) throws IOException {
+        if (planFile == null) {
+            throw new UsageException("--engine spark runs a plan file (PLAN.yaml or .json), not the plan flags; see "
+                    + "examples/compare/");
+        }
+        if (parallel != null) {
+            throw new UsageException("--parallel is the local engine's; with --engine spark the master's task slots"
+                    + " decide (local[N], the workers' cores)");
+        }
+        if (!onnx.device.equalsIgnoreCase("cpu") || onnx.threads != 0) {
+            throw new UsageException("--device and --threads are the local engine's; with --engine spark a task runs"
+                    + " on the GPU Spark gives it (spark.task.resource.gpu.amount), else on its spark.task.cpus cores");
+        }
+        List<String> args = SparkEngine.arguments(planFile, out, master, sparkConf, limit, scores, force, verbose);
+        List<String> lines = new ArrayList<>();   // the summary line, printed once the bar is gone
+        int code;
+        try (CellProgress progress = new CellProgress(!noProgress, out, stderr)) {
+            code = SparkEngine.run(args, out, progress, line -> {
+                if (!line.kind().equals("timing")) {
+                    lines.add(line.rest().isEmpty() ? line.kind() : line.kind() + " " + line.rest());
+                }
+            }, stderr, resumeCommand());
+        }
+        lines.forEach(stdout::println);
+        stdout.flush();
+        return code;
     }
 
     /**
@@ -227,8 +262,7 @@ final class CompareCommand implements Callable<Integer> {
             try (CellProgress progress = new CellProgress(progressWanted, out, stderr)) {
                 results = Comparison.run(plan, cells, source, out, progress, force);
             } catch (ReportFolder.MismatchException e) {
-                throw new UsageException("--out '" + out + "' holds " + e.difference() + "; rerun with --force to replace "
-                        + "it (the cells this plan does not share are deleted) or give another --out");
+                throw new UsageException(e.refusal());
             } catch (IOException | RuntimeException | Error e) {
                 interrupt.ifFiredHold();
                 throw e;

@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Prompts use A1111's attention syntax over the model's classes: \"(bag:1.3), coat\", "
                 + "\"(sneaker)\" = x1.1, \"[sneaker]\" = /1.1; an empty prompt is unconditional.",
                 "Noise: torch.manual_seed(SEED); torch.randn(BATCH, 1, 28, 28), as in ComfyUI.",
-                "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text, --width/--height"
+                "A Stable Diffusion folder (diffusers/optimum ONNX export) takes the prompt as text with ComfyUI's weights"
+                        + " (\"(cat:1.3)\"), --width/--height"
                         + " (multiples of 8) and ComfyUI's conventions: torch.randn of the latent shape, the nearest"
                         + " training timestep, the negative prompt encoded even when empty; --compat a1111 A1111's.",
                 "With --batch N > 1, OUT is a labelled grid of the N images; --each also writes OUT-1.png .. OUT-N.png.",
@@ -63,8 +64,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "IMAGE.png",
             description = "Re-run the settings stored in a PNG written by Stepwise, A1111 (its 'parameters' text) or "
                     + "ComfyUI (its API-format 'prompt' text): prompt, negative prompt, model, size, batch size, seed, "
-                    + "steps, sampler, scheduler, cfg, RNG, compat profile (an A1111 PNG: a1111; and denoise with "
-                    + "--init-image). Options given here override the stored ones.")
+                    + "steps, sampler, scheduler, cfg, RNG, compat profile (an A1111 PNG: a1111), clip skip (and denoise "
+                    + "with --init-image). Options given here override the stored ones.")
     Path from;
 
     @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "",
@@ -123,6 +124,13 @@ final class GenerateCommand implements Callable<Integer> {
                     + " steps of a schedule of --steps steps, as A1111's img2img). Default: ${DEFAULT-VALUE}.")
     double denoise;
 
+    @Option(names = "--clip-skip", paramLabel = "N", defaultValue = "0",
+            description = "Stable Diffusion folders: condition on the text encoders' layer N from the end (A1111's "
+                    + "\"Clip skip\": 1 = the last layer, 2 = the one before; ComfyUI's CLIPSetLastLayer -N), on every "
+                    + "CLIP encoder, with the final layer norm on SD1 and SD2 as ComfyUI does; needs an export with "
+                    + "hidden_states outputs. Default: the model's own layer (SD1 1, SD2, SDXL and SD3 2).")
+    int clipSkip;
+
     @Option(names = "--resize-mode", paramLabel = "just|crop", defaultValue = "just",
             description = "With --init-image of another size: just (A1111's \"Just resize\", stretched) or crop (\"Crop "
                     + "and resize\", aspect kept, centre cropped). Default: ${DEFAULT-VALUE}.")
@@ -174,7 +182,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir)) {
             return new SdGeneration(this, checked).run(dir, stdout);
         }
-        for (String option : List.of("--init-image", "--denoise", "--resize-mode", "--batch-count")) {
+        for (String option : List.of("--init-image", "--denoise", "--resize-mode", "--batch-count", "--clip-skip")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw new UsageException(option + " applies to Stable Diffusion folders; --model '" + model
                         + "' is a class-conditional model without a VAE");
@@ -294,10 +302,8 @@ final class GenerateCommand implements Callable<Integer> {
         if (open.test("--rng") && (storedCompat || !CompatProfile.parse(s.compat()).rng().cliName().equals(s.rng()))) {
             compat.rng = s.rng();
         }
-        if (s.clipSkip() != null && s.clipSkip() > 1) {
-            // Not silently: the re-run would differ from the stored image.
-            spec.commandLine().getErr().println("note: --from " + png + ": Clip skip " + s.clipSkip()
-                    + " is stored but not applied (generate has no clip skip yet)");
+        if (s.clipSkip() != null && open.test("--clip-skip")) {
+            clipSkip = s.clipSkip();
         }
         // The stored image is not the init image: a stored strength applies only to an --init-image given here.
         if (s.denoise() != null && initImage != null && open.test("--denoise")) {
@@ -353,6 +359,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (denoise < 1 && initImage == null) {
             throw new UsageException("--denoise " + plain(denoise) + " needs --init-image (text-to-image starts from"
                     + " pure noise, denoise 1)");
+        }
+        if (clipSkip < 0) {
+            throw new UsageException("--clip-skip " + clipSkip + " is not allowed; use 1 (the text encoder's last layer),"
+                    + " 2 (the one before), ... (0 or unset: the model's own layer)");
         }
         if (each && batch * batchCount == 1) {
             throw new UsageException("--each needs --batch N with N > 1 (a single image is written to --out)");

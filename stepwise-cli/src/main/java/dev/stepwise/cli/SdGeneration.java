@@ -1,5 +1,6 @@
 package dev.stepwise.cli;
 
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.AtomicFiles;
@@ -11,6 +12,7 @@ import dev.stepwise.onnx.image.Infotext;
 import dev.stepwise.onnx.image.PngWriter;
 import dev.stepwise.onnx.sd.SdConditioning;
 import dev.stepwise.onnx.sd.SdModel;
+import dev.stepwise.onnx.sd.TextSettings;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -70,8 +72,9 @@ final class SdGeneration {
             checked.compat().denoise().sigmas(checked.scheduler().create(c.schedulerParameters), sd.sampling(),
                     c.sampling.steps, c.denoise, checked.sampler().discardPenultimate());
             // ComfyUI encodes the negative prompt even when it is empty (CLIPTextEncode of ""), never "no conditioning".
-            SdConditioning positive = sd.promptEncoder().encode(c.prompt);
-            SdConditioning negative = sd.promptEncoder().encode(c.negative);
+            TextSettings text = textSettings(checked.compat());
+            SdConditioning positive = sd.promptEncoder().encode(c.prompt, text);
+            SdConditioning negative = sd.promptEncoder().encode(c.negative, text);
             Tensor latent = init == null ? null : initLatent(sd, init, w, h, resize);
             network = new TimedNetwork(sd.network());
             Model m = sd.model(network, w, h, checked.compat().timesteps());
@@ -98,6 +101,9 @@ final class SdGeneration {
         info = info.with("Model hash", hash);
         if (init != null) {
             info = info.with("Denoising strength", Infotext.number(c.denoise));
+        }
+        if (c.clipSkip > 1) {
+            info = info.with("Clip skip", Integer.toString(c.clipSkip));   // A1111 writes it above 1 (processing.py)
         }
         ComfyPrompt workflow = new ComfyPrompt(name, c.prompt, c.negative, w, h, c.batch, c.seed, c.sampling.steps,
                 c.cfg, checked.sampler().name(), checked.scheduler().name(), c.denoise,
@@ -131,6 +137,11 @@ final class SdGeneration {
                 c.out + (c.each && total > 1 ? " (+" + total + " images)" : ""));
         stdout.flush();
         return 0;
+    }
+
+    /** The profile's prompt weighting and clip-skip rule. */
+    private TextSettings textSettings(CompatProfile compat) {
+        return TextSettings.of(compat, c.clipSkip);
     }
 
     /**

@@ -90,12 +90,18 @@ class GenerateFromTest {
         Cli.Result r = run("--from", from.toString(), "--model", SD1, "--width", "64", "--height", "48", "--steps",
                 "3", "-o", a.toString());
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("Clip skip 2 is stored but not applied"), r.err());
         r = run("--model", SD1, "--prompt", "a photo of a cat, (sitting:1.2), masterpiece", "--negative",
                 "blurry, lowres", "--width", "64", "--height", "48", "--steps", "3", "--sampler", "dpmpp_2m",
-                "--scheduler", "karras", "--cfg", "7", "--seed", "1234567890", "--compat", "a1111", "-o", b.toString());
+                "--scheduler", "karras", "--cfg", "7", "--seed", "1234567890", "--compat", "a1111", "--clip-skip", "2",
+                "-o", b.toString());
         assertEquals(0, r.code(), r.err());
-        assertArrayEquals(bytes(b), bytes(a));
+        assertArrayEquals(bytes(b), bytes(a), "the stored Clip skip 2 applied");
+        assertTrue(new String(bytes(a), java.nio.charset.StandardCharsets.ISO_8859_1).contains("Clip skip: 2"));
+        Path c = dir.resolve("c.png");
+        r = run("--from", from.toString(), "--model", SD1, "--width", "64", "--height", "48", "--steps", "3",
+                "--clip-skip", "1", "-o", c.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(Arrays.equals(GenerateSdTest.pixels(a), GenerateSdTest.pixels(c)), "--clip-skip overrides the stored one, and it matters");
     }
 
     @Test

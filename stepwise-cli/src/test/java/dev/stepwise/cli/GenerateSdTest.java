@@ -29,7 +29,11 @@ class GenerateSdTest {
     }
 
     private Cli.Result generate(Path out, String family, String... more) {
-        String[] base = {"generate", "--model", folder(family).toString(), "--prompt", "a cat", "--negative", "blurry",
+        return generateWith("a cat", out, family, more);
+    }
+
+    private Cli.Result generateWith(String prompt, Path out, String family, String... more) {
+        String[] base = {"generate", "--model", folder(family).toString(), "--prompt", prompt, "--negative", "blurry",
                 "--height", "48", "--sampler", "euler", "--scheduler", "normal", "--steps", "6",
                 "--cfg", "7", "--no-progress", "-o", out.toString()};
         String[] a = new String[base.length + more.length];
@@ -57,6 +61,49 @@ class GenerateSdTest {
         Path c = dir.resolve("c.png");
         assertEquals(0, generate(c, "sd1", "--width", "64", "--seed", "43").code());
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(a), Files.readAllBytes(c)), "the seed matters");
+    }
+
+    /** Prompt weights reach the text encoders (the numbers are SdConditioningReferenceTest's); weight 1 is none. */
+    @Test
+    void promptWeightsChangeTheImageAndWeightOneDoesNot() throws IOException {
+        String[] common = {"--width", "64", "--seed", "42"};
+        Path plain = dir.resolve("plain.png"), one = dir.resolve("one.png"), heavy = dir.resolve("heavy.png");
+        assertEquals(0, generate(plain, "sd1", common).code());
+        Cli.Result o = generateWith("a (cat:1)", one, "sd1", common);
+        assertEquals(0, o.code(), o.err());
+        Cli.Result r = generateWith("a (cat:1.3)", heavy, "sd1", common);
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(pixels(plain), pixels(one));
+        assertFalse(java.util.Arrays.equals(pixels(plain), pixels(heavy)), "the weight matters");
+    }
+
+    /** --clip-skip: SD1's own layer is 1; 2 changes the image; a layer the export lacks is one line, exit 2
+     * (the tiny sd1 encoder has 3 layers). */
+    @Test
+    void clipSkipPicksTheLayerAndOneTheExportLacksIsOneLine() throws IOException {
+        Path own = dir.resolve("own.png"), one = dir.resolve("one.png"), two = dir.resolve("two.png");
+        assertEquals(0, generate(own, "sd1", "--width", "64").code());
+        assertEquals(0, generate(one, "sd1", "--width", "64", "--clip-skip", "1").code());
+        Cli.Result r = generate(two, "sd1", "--width", "64", "--clip-skip", "2");
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(pixels(own), pixels(one));
+        assertFalse(java.util.Arrays.equals(pixels(own), pixels(two)));
+        assertTrue(new String(Files.readAllBytes(two), StandardCharsets.ISO_8859_1).contains(", Clip skip: 2"));
+        Path bad = dir.resolve("bad.png");
+        r = generate(bad, "sd1", "--width", "64", "--clip-skip", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("clip skip 5 is not allowed: " + folder("sd1").resolve("text_encoder/model.onnx")
+                + " has 3 layers; use 1..3"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(bad));
+        r = generate(bad, "sd1", "--width", "64", "--clip-skip", "-1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--clip-skip -1 is not allowed"), r.err());
+    }
+
+    static int[] pixels(Path png) throws IOException {
+        BufferedImage img = ImageIO.read(png.toFile());
+        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
     }
 
     @Test
@@ -103,11 +150,6 @@ class GenerateSdTest {
 
     private static String text(Path png) throws IOException {
         return new String(Files.readAllBytes(png), StandardCharsets.ISO_8859_1);
-    }
-
-    private static int[] pixels(Path png) throws IOException {
-        BufferedImage img = ImageIO.read(png.toFile());
-        return img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth());
     }
 
     @Test

@@ -194,7 +194,8 @@ public final class Stepwise {
      * The per-step noise: the step generators in sequence (ComfyUI: one seeded seed + 1 for the batch; A1111: each
      * image's own, continued), or (BROWNIAN, or DEFAULT for a sampler flagged {@link SamplerInfo#brownianNoise()}) a
      * Brownian tree over [smallest positive sigma, largest sigma] of the run seeded with the request seed (A1111: one
-     * per image, seeded seed + i), as k-diffusion's SDE samplers build theirs.
+     * per image, seeded seed + i), as k-diffusion's SDE samplers build theirs. A1111's img2img builds its trees
+     * over the whole schedule's range, not the part that runs ({@link #brownianSpan}).
      */
     static NoiseSampler stepNoise(SampleRequest r, SamplerInfo info, double[] sigmas, RandnGenerator[] generators,
                                   int size) {
@@ -207,7 +208,7 @@ public final class Stepwise {
             return sequential;
         }
         double lo = Double.POSITIVE_INFINITY, hi = 0;
-        for (double s : sigmas) {
+        for (double s : brownianSpan(r, info, sigmas)) {
             if (s > 0) {
                 lo = Math.min(lo, s);
                 hi = Math.max(hi, s);
@@ -227,6 +228,19 @@ public final class Stepwise {
         return perImage(trees, size);
     }
 
+    /**
+     * The sigmas whose range the Brownian tree spans: the run's own, except under A1111's denoise rule at a strength
+     * below 1, where A1111 hands create_noise_sampler the full schedule of {@code steps} steps while the sampler
+     * walks only its tail (sd_samplers_kdiffusion.py KDiffusionSampler.sample_img2img: {@code sigmas}, not
+     * {@code sigma_sched}). ComfyUI builds the tree inside the sampler from the list it walks.
+     */
+    static double[] brownianSpan(SampleRequest r, SamplerInfo info, double[] sigmas) {
+        if (r.sigmas() != null || r.compatOrDefault().denoise() != CompatProfile.DenoiseRule.A1111 || r.denoise() > 0.9999) {
+            return sigmas;
+        }
+        return Sigmas.forRunA1111(scheduler(r), r.model().sampling(), r.steps(), 1, info.discardPenultimate());
+    }
+
     /** The sigma list the request walks: the explicit list, or the scheduler's with denoise and the sampler's convention. */
     public static double[] sigmasFor(SampleRequest r, SamplerInfo info) {
         if (r.sigmas() != null) {
@@ -234,14 +248,21 @@ public final class Stepwise {
             Sigmas.check(s);
             return s;
         }
+        Scheduler scheduler = scheduler(r);
+        return r.compatOrDefault().denoise().sigmas(scheduler, r.model().sampling(), r.steps(), r.denoise(),
+                info.discardPenultimate());
+    }
+
+    /** The request's scheduler: its object, or its named scheduler with its parameters. */
+    private static Scheduler scheduler(SampleRequest r) {
         Scheduler scheduler = r.schedulerObject();
         if (scheduler == null) {
-            scheduler = Schedulers.get(r.scheduler()).create(r.schedulerParameters());
-        } else if (!r.schedulerParameters().isEmpty()) {
+            return Schedulers.get(r.scheduler()).create(r.schedulerParameters());
+        }
+        if (!r.schedulerParameters().isEmpty()) {
             throw new IllegalArgumentException("scheduler parameters " + r.schedulerParameters().keySet()
                     + " are for a named scheduler; a scheduler given as an object takes none");
         }
-        return r.compatOrDefault().denoise().sigmas(scheduler, r.model().sampling(), r.steps(), r.denoise(),
-                info.discardPenultimate());
+        return scheduler;
     }
 }

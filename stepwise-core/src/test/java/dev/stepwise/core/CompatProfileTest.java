@@ -14,9 +14,13 @@ import dev.stepwise.core.model.Model;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.model.NearestTimestepSampling;
 import dev.stepwise.core.model.Prediction;
+import dev.stepwise.core.noise.BrownianTreeNoise;
+import dev.stepwise.core.noise.NoiseSampler;
 import dev.stepwise.core.noise.PhiloxGenerator;
 import dev.stepwise.core.noise.RandnSource;
 import dev.stepwise.core.noise.TorchGenerator;
+import dev.stepwise.core.samplers.Samplers;
+import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.schedule.Schedulers;
 import dev.stepwise.core.schedule.Sigmas;
 import dev.stepwise.core.tensor.Tensor;
@@ -136,6 +140,36 @@ class CompatProfileTest {
         assertArrayEquals(full, Sigmas.forRunA1111(karras, sd, 20, 0.9995, false));
         // Strength 0.04: t_enc = 0, one step from sigmas[19].
         assertArrayEquals(Arrays.copyOfRange(full, 19, 21), Sigmas.forRunA1111(karras, sd, 20, 0.04, false));
+    }
+
+    /**
+     * A1111's img2img hands the SDE samplers a Brownian tree over the whole 6-step schedule's range while the run walks
+     * its tail; ComfyUI's tree spans the list it walks. Both checked against trees built by hand over those ranges.
+     */
+    @Test
+    void a1111Img2imgBrownianTreeSpansTheWholeSchedule() {
+        int n = MODEL.sampleSize();
+        SamplerInfo info = Samplers.get("dpmpp_sde");
+        var karras = Schedulers.get("karras").create(java.util.Map.of());
+        double[] full = Sigmas.forRun(karras, MODEL.sampling(), 6, 1, false);
+        float[] latent = {0.5f, -0.5f, 0.1f};
+        for (CompatProfile p : new CompatProfile[] {CompatProfile.A1111, CompatProfile.COMFYUI}) {
+            SampleRequest r = request("dpmpp_sde", 9, 1).compat(p).denoise(0.5).latentImage(Tensor.wrap(latent, 1, n))
+                    .build();
+            double[] run = Stepwise.sigmasFor(r, info);
+            assertTrue(run[0] < full[0], "the run starts below sigma_max");
+            double[] span = p == CompatProfile.A1111 ? full : run, otherSpan = span == full ? run : full;
+            NoiseSampler got = Stepwise.stepNoise(r, info, run, Stepwise.generators(p, 9, 1), n);
+            // Both lists end ..., sigma_min-ish, 0: the tree's range is [second to last, first].
+            NoiseSampler expected = new BrownianTreeNoise(9, span[span.length - 2], span[0], n);
+            NoiseSampler other = new BrownianTreeNoise(9, otherSpan[otherSpan.length - 2], otherSpan[0], n);
+            float[] a = new float[n], b = new float[n], c = new float[n];
+            got.sample(run[0], run[1], a);
+            expected.sample(run[0], run[1], b);
+            other.sample(run[0], run[1], c);
+            assertArrayEquals(b, a, p.name());
+            assertFalse(Arrays.equals(b, c), p.name() + ": the two ranges give different noise");
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,6 +67,14 @@ public final class CompareReport {
         ReportWriter.write(summary, plan, results, out);
         lap(seconds, "report writer", t);
         return summary;
+    }
+
+    /** The line a finished run prints, whichever engine ran it: plan, cells, configurations, model, failures, summary. */
+    public static String doneLine(Plan plan, int cells, Summary summary, Path out) {
+        long failed = summary.rows().stream().mapToLong(Summary.Row::failed).sum();
+        return String.format(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s", plan.name(), cells,
+                summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
+                out.resolve("summary.md"));
     }
 
     private static long lap(Map<String, Double> seconds, String stage, long since) {

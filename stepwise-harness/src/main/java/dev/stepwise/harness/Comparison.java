@@ -358,7 +358,7 @@ public final class Comparison {
     }
 
     /** An exception as one line: its message's first line, or its type when it has no message. */
-    static String oneLine(Throwable e) {
+    public static String oneLine(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) {
             return e.getClass().getSimpleName();

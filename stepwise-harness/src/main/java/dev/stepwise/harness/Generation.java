@@ -11,6 +11,7 @@ import dev.stepwise.core.samplers.Samplers;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.StepListener;
 import dev.stepwise.core.schedule.Sigmas;
+import dev.stepwise.core.tensor.Tensor;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.Prompts;
 import dev.stepwise.onnx.image.Filter;
@@ -168,10 +169,32 @@ public final class Generation {
      *                 interrupted
      */
     public static Output run(Prepared p, Model model, StepListener listener) {
+        return run(p, model, listener, null, 1);
+    }
+
+    /** Refuses a denoising strength outside (0, 1]. */
+    public static void checkDenoise(double denoise) {
+        if (!(denoise > 0 && denoise <= 1)) {
+            throw SettingException.named("denoise", "denoise " + denoise + " is not allowed; denoise must be in (0, 1]");
+        }
+    }
+
+    /**
+     * img2img: as {@link #run(Prepared, Model, StepListener)}, starting from {@code init} (the model's pixels,
+     * [batch, sample shape]) noised to the first sigma of the {@code denoise} schedule (ComfyUI's KSampler rule: the
+     * last steps of int(steps / denoise)); the infotext says "Denoising strength" as A1111's does. A null {@code init}
+     * is txt2img.
+     */
+    public static Output run(Prepared p, Model model, StepListener listener, Tensor init,
+                             double denoise) {
         Settings s = p.settings();
         SampleRequest.Builder request = SampleRequest.builder(model)
                 .sampler(p.sampler().name()).samplerParameters(s.samplerParameters())
                 .steps(s.steps());
+        if (init != null) {
+            checkDenoise(denoise);
+            request.latentImage(init).denoise(denoise);
+        }
         SampleResult result = Stepwise.sample(s.scheduler().apply(request, s.schedulerParameters())
                 .cfg(s.cfg()).seed(s.seed()).compat(s.compat()).batch(s.batch())
                 .prompt(p.positive()).negative(p.negative())
@@ -183,6 +206,9 @@ public final class Generation {
             // "Schedule type: file:vrg.json" alone does not say which list the file held when the image was made.
             info = info.with("Sigmas", Arrays.stream(result.sigmas()).mapToObj(Infotext::number)
                     .collect(Collectors.joining(", ")));
+        }
+        if (init != null) {
+            info = info.with("Denoising strength", Infotext.number(denoise));
         }
         return new Output(result, info, s.batch());
     }

@@ -50,9 +50,36 @@ public final class ReportFolder {
             return dir;
         }
 
+        /** The refusal as the command line says it: the folder, what it holds, and --force or another --out. */
+        public String refusal() {
+            return "--out '" + dir + "' holds " + difference + "; rerun with --force to replace it (the cells this plan"
+                    + " does not share are deleted) or give another --out";
+        }
+
         /** What the folder holds instead, e.g. "the report of another plan: seeds 1, 2 there, 1, 2, 3 here". */
         public String difference() {
             return difference;
+        }
+    }
+
+    /**
+     * Refuses a report folder that holds other files and no report (such as {@code --out .}): a report writes
+     * cells/, images/, samples/, summary.md and more into its folder, replacing files of those names, so such a
+     * folder is refused whatever the replace option says. Every engine checks its folder with this.
+     *
+     * @param option names the folder in the message ("--out")
+     * @throws IllegalArgumentException naming the folder
+     */
+    public static void checkNotSomeoneElses(String option, Path dir) throws IOException {
+        if (!Files.isDirectory(dir) || Files.exists(dir.resolve(CellStore.PLAN_FILE))
+                || Files.isDirectory(dir.resolve(CellStore.CELLS))) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException(option + " '" + dir + "' is a folder with other files in it and no"
+                        + " Stepwise report; give a new or empty folder for the report");
+            }
         }
     }
 

@@ -32,7 +32,8 @@ final class A1111Api {
 
     static void routes(StepwiseServer s, JavalinConfig c) {
         State state = new State();
-        c.routes.post("/sdapi/v1/txt2img", ctx -> txt2img(s, state, ctx));
+        c.routes.post("/sdapi/v1/txt2img", ctx -> generate(s, state, ctx, false));
+        c.routes.post("/sdapi/v1/img2img", ctx -> generate(s, state, ctx, true));
         c.routes.get("/sdapi/v1/samplers", ctx -> {
             ArrayNode out = s.json.createArrayNode();
             for (A1111SamplerNames.Label x : A1111SamplerNames.entries()) {
@@ -75,7 +76,7 @@ final class A1111Api {
             }
             ctx.json(options(s, state));
         });
-        c.routes.get("/sdapi/v1/progress", ctx -> ctx.json(progress(s)));
+        c.routes.get("/sdapi/v1/progress", ctx -> ctx.json(progress(s, "true".equalsIgnoreCase(ctx.queryParam("skip_current_image")))));
         c.routes.post("/sdapi/v1/interrupt", ctx -> {
             s.queue.interrupt();
             ctx.json(s.json.createObjectNode());
@@ -104,7 +105,11 @@ final class A1111Api {
         return name;
     }
 
-    private static void txt2img(StepwiseServer s, State state, Context ctx) throws InterruptedException {
+    /**
+     * txt2img, or img2img ({@code StableDiffusionImg2ImgProcessingAPI}: init_images, denoising_strength, resize_mode;
+     * masks and inpainting are refused).
+     */
+    private static void generate(StepwiseServer s, State state, Context ctx, boolean img2img) throws InterruptedException {
         JsonNode body = s.body(ctx);
         Fields f = Fields.of(body, null);
         for (Map.Entry<String, Object> e : NEUTRAL.entrySet()) {
@@ -142,6 +147,9 @@ final class A1111Api {
         String prompt = f.string("prompt", ""), negative = f.string("negative_prompt", "");
         GenerateSpec spec = new GenerateSpec(model, prompt, negative, sampler.sampler(), Map.of(), scheduler, Map.of(), steps,
                 cfg, seed, batch, iterations, 1, "nearest");
+        if (img2img) {
+            spec = img2img(s, f, spec);
+        }
         spec.check(s.config.models(), s.config.limits());
         Job done = NativeApi.await(s, s.queue.submit("a1111", spec, body.toString()));
 
@@ -152,12 +160,47 @@ final class A1111Api {
                 images.add(Base64.getEncoder().encodeToString(s.image(img)));
             }
         }
-        // "parameters": the request as A1111 echoes it, with the seed that was used.
+        // "parameters": the request as A1111 echoes it, with the seed that was used; img2img leaves the init images
+        // out unless include_init_images (modules/api/api.py img2imgapi).
         ObjectNode parameters = ((ObjectNode) body).deepCopy();
         parameters.put("seed", seed);
+        if (img2img && !f.bool("include_init_images", false)) {
+            parameters.putNull("init_images");
+            parameters.putNull("mask");
+        }
         out.set("parameters", parameters);
         out.put("info", info(s, done, spec, samplerName, schedulerName, width, height).toString());
         ctx.json(out);
+    }
+
+    /** A1111's resize_mode numbers (modules/images.py resize_image): 0 just resize, 1 crop and resize. */
+    private static final List<String> RESIZE_MODES = List.of("just", "crop");
+
+    /** The img2img fields of a request on a txt2img spec: one init image, its denoising strength and resize mode. */
+    private static GenerateSpec img2img(StepwiseServer s, Fields f, GenerateSpec spec) {
+        for (String unsupported : List.of("mask", "latent_mask")) {
+            if (f.has(unsupported)) {
+                throw ApiException.bad(unsupported, unsupported + " is not supported here (no inpainting); allowed: null");
+            }
+        }
+        List<String> images = f.strings("init_images");
+        if (images.size() != 1) {
+            throw ApiException.bad("init_images", "init_images holds " + images.size() + " images; give exactly one"
+                    + " base64 PNG or JPEG");
+        }
+        long mode = f.integer("resize_mode", 0, 0, 3);
+        if (mode >= RESIZE_MODES.size()) {
+            throw ApiException.bad("resize_mode", "resize_mode " + mode + " is not supported here; allowed: 0 (just"
+                    + " resize), 1 (crop and resize)");
+        }
+        double strength = f.number("denoising_strength", GenerateSpec.DEFAULT_DENOISE);
+        GenerateSpec out = spec.withInit(images.get(0), strength, RESIZE_MODES.get((int) mode));
+        out.init("init_images");
+        if (!(strength > 0 && strength <= 1)) {
+            throw ApiException.bad("denoising_strength", "denoising_strength " + strength + " is not allowed; it must be"
+                    + " in (0, 1]");
+        }
+        return out;
     }
 
     private static ModelConfig modelConfig(StepwiseServer s, String model) {
@@ -188,7 +231,12 @@ final class A1111Api {
                 .put("cfg_scale", spec.cfg()).put("steps", spec.steps()).put("batch_size", spec.batch())
                 .put("restore_faces", false).putNull("face_restoration_model").put("sd_model_name", spec.model())
                 .putNull("sd_model_hash").putNull("sd_vae_name").putNull("sd_vae_hash").put("seed_resize_from_w", -1)
-                .put("seed_resize_from_h", -1).putNull("denoising_strength");
+                .put("seed_resize_from_h", -1);
+        if (spec.initImage() != null) {
+            n.put("denoising_strength", spec.denoise());
+        } else {
+            n.putNull("denoising_strength");
+        }
         n.putObject("extra_generation_params");
         n.put("index_of_first_image", 0);
         n.set("infotexts", s.json.valueToTree(done.infotexts()));
@@ -198,7 +246,7 @@ final class A1111Api {
         return n;
     }
 
-    private static ObjectNode progress(StepwiseServer s) {
+    private static ObjectNode progress(StepwiseServer s, boolean skip) {
         JobQueue.Progress p = s.queue.progress();
         ObjectNode n = s.json.createObjectNode();
         double fraction = p == null || p.total() == 0 ? 0 : (double) p.done() / p.total();
@@ -209,7 +257,14 @@ final class A1111Api {
                 .put("job", p == null ? "" : p.id()).put("job_count", s.queue.waiting().size() + (p == null ? 0 : 1))
                 .put("job_timestamp", p == null ? "0" : TIMESTAMP.format(p.started())).put("job_no", 0)
                 .put("sampling_step", p == null ? 0 : p.done()).put("sampling_steps", p == null ? 0 : p.total());
-        n.putNull("current_image");
+        // current_image: the latest preview (A1111 sends one every show_progress_every_n_steps; here about every
+        // 0.1 s), unless the client asks ?skip_current_image=true.
+        JobQueue.Preview preview = s.queue.preview();
+        if (preview != null && !skip) {
+            n.put("current_image", Base64.getEncoder().encodeToString(preview.png()));
+        } else {
+            n.putNull("current_image");
+        }
         n.putNull("textinfo");
         return n;
     }
@@ -220,14 +275,7 @@ final class A1111Api {
         if (image.isBlank()) {
             throw ApiException.bad("image", "image is empty; give a base64 PNG");
         }
-        // Browsers send data URLs: "data:image/png;base64,...."
-        int comma = image.startsWith("data:") ? image.indexOf(',') : -1;
-        byte[] bytes;
-        try {
-            bytes = Base64.getDecoder().decode(image.substring(comma + 1).replaceAll("\\s", ""));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.bad("image", "image is not valid base64: " + e.getMessage());
-        }
+        byte[] bytes = Fields.base64("image", image);
         Map<String, String> text;
         try {
             text = PngInfo.text(bytes);

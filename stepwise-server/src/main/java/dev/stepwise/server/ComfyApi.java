@@ -475,23 +475,9 @@ final class ComfyApi {
             throw ApiException.bad("type", "type '" + type + "' is not served here; allowed: output");
         }
         String sub = subfolder == null ? "" : subfolder;
-        for (String[] part : new String[][] {{"filename", filename}, {"subfolder", sub}}) {
-            String v = part[1];
-            if (v.startsWith("/") || v.startsWith("\\") || v.contains("..") || v.contains("\\") || v.indexOf('\0') >= 0
-                    || v.matches("^[A-Za-z]:.*")) {
-                throw ApiException.bad(part[0], part[0] + " '" + v + "' is not allowed: a name inside the outputs folder,"
-                        + " without '..' or an absolute path");
-            }
-        }
-        Path root = s.outputs.toRealPath();
-        Path file = root.resolve(sub).resolve(filename).normalize();
-        if (!file.startsWith(root) || !Files.isRegularFile(file)) {
-            throw new ApiException(404, "filename", "no image '" + filename + "' in subfolder '" + sub + "'");
-        }
-        Path real = file.toRealPath();
-        if (!real.startsWith(root)) {
-            throw ApiException.bad("filename", "filename '" + filename + "' leads outside the outputs folder");
-        }
+        StepwiseServer.checkRelative(sub, "subfolder", "the outputs folder");
+        Path real = StepwiseServer.inside(s.outputs, sub.isEmpty() ? filename : sub + "/" + filename, "filename",
+                "the outputs folder");
         ctx.contentType(filename.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? "image/png" : "application/octet-stream")
                 .result(Files.readAllBytes(real));
     }

@@ -143,6 +143,20 @@ final class Fields {
         return out;
     }
 
+    /**
+     * The bytes of a base64 value; a data URL ("data:image/png;base64,....", as browsers send) is taken too.
+     *
+     * @throws ApiException 400 naming {@code field} for text that is not base64
+     */
+    static byte[] base64(String field, String value) {
+        int comma = value.startsWith("data:") ? value.indexOf(',') : -1;
+        try {
+            return java.util.Base64.getDecoder().decode(value.substring(comma + 1).replaceAll("\\s", ""));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.bad(field, field + " is not valid base64: " + e.getMessage());
+        }
+    }
+
     JsonNode node(String name) {
         return body.get(name);
     }

@@ -9,8 +9,11 @@ import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.SettingException;
 import dev.stepwise.onnx.image.Filter;
+import dev.stepwise.onnx.image.InitImage;
 import java.nio.file.Path;
+import java.awt.image.BufferedImage;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,20 +24,42 @@ import java.util.Set;
  *
  * @param iterations batches run one after another (A1111's n_iter), batch {@code i} with seed {@code seed + i * batch}
  * @param scale      integer upscaling of the model's image in the PNG
+ * @param initImage  img2img: the input image as base64 PNG or JPEG (brought to the model's size and to gray at run
+ *                   time), or null for txt2img
+ * @param denoise    img2img: the denoising strength in (0, 1]
+ * @param resizeMode img2img: how an input of another size is brought to the model's: "just" or "crop"
  */
 public record GenerateSpec(String model, String prompt, String negative, String sampler, Map<String, Object> samplerParameters,
                            String scheduler, Map<String, Object> schedulerParameters, int steps, double cfg, long seed,
-                           int batch, int iterations, int scale, String filter) {
+                           int batch, int iterations, int scale, String filter, String initImage, double denoise,
+                           String resizeMode) {
 
     static final Set<String> FIELDS = Set.of("model", "prompt", "negative", "sampler", "sampler_parameters", "scheduler",
-            "scheduler_parameters", "steps", "cfg", "seed", "batch", "iterations", "scale", "filter");
+            "scheduler_parameters", "steps", "cfg", "seed", "batch", "iterations", "scale", "filter", "init_image",
+            "denoise", "resize_mode");
     static final String DEFAULT_MODEL = "fashion-eps";
+    /** img2img's denoising strength when none is given: A1111's (its img2img tab and API default to 0.75). */
+    static final double DEFAULT_DENOISE = 0.75;
     static final int MAX_SCALE = 64;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public GenerateSpec {
         samplerParameters = Map.copyOf(samplerParameters);
         schedulerParameters = Map.copyOf(schedulerParameters);
+    }
+
+    /** A txt2img spec. */
+    public GenerateSpec(String model, String prompt, String negative, String sampler, Map<String, Object> samplerParameters,
+                        String scheduler, Map<String, Object> schedulerParameters, int steps, double cfg, long seed,
+                        int batch, int iterations, int scale, String filter) {
+        this(model, prompt, negative, sampler, samplerParameters, scheduler, schedulerParameters, steps, cfg, seed, batch,
+                iterations, scale, filter, null, 1, "just");
+    }
+
+    /** This spec as img2img from {@code image} (base64). */
+    GenerateSpec withInit(String image, double strength, String mode) {
+        return new GenerateSpec(model, prompt, negative, sampler, samplerParameters, scheduler, schedulerParameters, steps,
+                cfg, seed, batch, iterations, scale, filter, image, strength, mode);
     }
 
     /** A seed for "seed": -1, as A1111 draws one: a non-negative 32-bit number. */
@@ -48,12 +73,41 @@ public record GenerateSpec(String model, String prompt, String negative, String 
         known.addAll(extra);
         Fields f = Fields.of(body, known);
         long seed = f.integer("seed", 0, -1, Long.MAX_VALUE);
-        return new GenerateSpec(f.string("model", DEFAULT_MODEL), f.string("prompt", ""), f.string("negative", ""),
+        GenerateSpec spec = new GenerateSpec(f.string("model", DEFAULT_MODEL), f.string("prompt", ""), f.string("negative", ""),
                 f.string("sampler", "dpmpp_2m"), f.parameters("sampler_parameters"), f.string("scheduler", "karras"),
                 f.parameters("scheduler_parameters"), (int) f.integer("steps", Generation.DEFAULT_STEPS, 1, Integer.MAX_VALUE),
                 f.number("cfg", 3), seed == -1 ? randomSeed() : seed, (int) f.integer("batch", 1, 1, Integer.MAX_VALUE),
                 (int) f.integer("iterations", 1, 1, Integer.MAX_VALUE), (int) f.integer("scale", 8, 1, MAX_SCALE),
                 f.string("filter", "nearest"));
+        if (f.has("init_image")) {
+            return spec.withInit(f.string("init_image", null), f.number("denoise", DEFAULT_DENOISE), f.string("resize_mode", "just"));
+        }
+        for (String img2img : List.of("denoise", "resize_mode")) {
+            if (f.has(img2img)) {
+                throw ApiException.bad(img2img, img2img + " is for img2img: give init_image (a base64 PNG) with it");
+            }
+        }
+        return spec;
+    }
+
+    /** The init image decoded, or null for txt2img; a 400 naming {@code field} when it is not an image. */
+    BufferedImage init(String field) {
+        if (initImage == null) {
+            return null;
+        }
+        try {
+            return InitImage.decode(Fields.base64(field, initImage));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.bad(field, field + " is " + e.getMessage());
+        }
+    }
+
+    InitImage.ResizeMode parsedResizeMode() {
+        try {
+            return InitImage.ResizeMode.parse(resizeMode);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.bad("resize_mode", e.getMessage());
+        }
     }
 
     /** Images the job makes. */
@@ -97,6 +151,15 @@ public record GenerateSpec(String model, String prompt, String negative, String 
             throw ApiException.bad("model", "model '" + model + "' is not allowed: give a model name (see GET /api/models)");
         }
         parsedFilter();
+        if (initImage != null) {
+            init("init_image");
+            parsedResizeMode();
+            try {
+                Generation.checkDenoise(denoise);
+            } catch (SettingException e) {
+                throw ApiException.bad("denoise", e.getMessage());
+            }
+        }
         Generation.Prepared p;
         try {
             p = Generation.prepare(settings(0), models, limits);
@@ -120,6 +183,9 @@ public record GenerateSpec(String model, String prompt, String negative, String 
         n.set("scheduler_parameters", json.valueToTree(schedulerParameters));
         n.put("steps", steps).put("cfg", cfg).put("seed", seed).put("batch", batch).put("iterations", iterations)
                 .put("scale", scale).put("filter", filter);
+        if (initImage != null) {
+            n.put("init_image", initImage).put("denoise", denoise).put("resize_mode", resizeMode);
+        }
         return n;
     }
 

@@ -1,5 +1,7 @@
 package dev.stepwise.server;
 
+import dev.stepwise.onnx.image.Filter;
+import dev.stepwise.onnx.image.PngWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +28,16 @@ final class JobQueue implements AutoCloseable {
     record Progress(String id, int done, int total, Instant started) {
     }
 
+    /**
+     * The live preview of the running job: the first image's x0 estimate after step {@code step} (the denoised
+     * prediction the sampler computes anyway; on these pixel-space models it needs no decoder), as a PNG.
+     */
+    record Preview(String id, int step, byte[] png) {
+    }
+
+    /** How often the preview is redrawn: often enough for a progress bar, rarely enough to cost nothing. */
+    private static final long PREVIEW_NANOS = 100_000_000L;
+
     private final JobStore store;
     private final Generator generator;
     private final int capacity;
@@ -34,6 +47,7 @@ final class JobQueue implements AutoCloseable {
     private final List<Consumer<Progress>> progressListeners = new CopyOnWriteArrayList<>();
     private final Thread worker;
     private volatile Progress progress;
+    private volatile Preview preview;
     private volatile String cancelRequested;
     private volatile boolean closed;
 
@@ -110,6 +124,13 @@ final class JobQueue implements AutoCloseable {
         return new ArrayList<>(waiting);
     }
 
+    /** The running job's latest preview, or null (none runs, or no step has finished yet). */
+    Preview preview() {
+        Preview p = preview;
+        Progress running = progress;
+        return p != null && running != null && p.id().equals(running.id()) ? p : null;
+    }
+
     /** The running job's progress, or null when none runs. */
     Progress progress() {
         return progress;
@@ -141,21 +162,26 @@ final class JobQueue implements AutoCloseable {
     }
 
     private void work() {
-        while (!closed) {
+        drain(waiting, () -> closed, id -> store.get(id).filter(j -> j.state() == Job.State.queued)
+                .ifPresent(this::run));
+    }
+
+    /**
+     * The worker loop of a queue (this one and {@link CompareQueue}): each id taken from {@code waiting}, in order,
+     * handed to {@code run}, until {@code closed} says so or the thread is interrupted. The poll's timeout lets a
+     * close end the loop while nothing waits.
+     */
+    static void drain(LinkedBlockingDeque<String> waiting, BooleanSupplier closed, Consumer<String> run) {
+        while (!closed.getAsBoolean()) {
             String id;
             try {
                 id = waiting.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
             }
-            if (id == null) {
-                continue;
+            if (id != null) {
+                run.accept(id);
             }
-            Optional<Job> found = store.get(id);
-            if (found.isEmpty() || found.get().state() != Job.State.queued) {
-                continue;
-            }
-            run(found.get());
         }
     }
 
@@ -167,9 +193,15 @@ final class JobQueue implements AutoCloseable {
         changed(job);
         Job end;
         try {
-            Generator.Result r = generator.run(job.id(), job.spec(), (done, total) -> {
+            long[] lastPreview = {System.nanoTime() - PREVIEW_NANOS};
+            Generator.Result r = generator.run(job.id(), job.spec(), (done, total, denoised) -> {
                 if (job.id().equals(cancelRequested)) {
                     throw new CancellationException("cancelled");
+                }
+                long now = System.nanoTime();
+                if (now - lastPreview[0] >= PREVIEW_NANOS) {
+                    lastPreview[0] = now;
+                    preview = new Preview(job.id(), done, previewPng(denoised.get()));
                 }
                 Progress p = new Progress(job.id(), done, total, started);
                 progress = p;
@@ -189,7 +221,16 @@ final class JobQueue implements AutoCloseable {
             cancelRequested = null;
         }
         progress = null;
+        preview = null;
         finish(end);
+    }
+
+    private static byte[] previewPng(dev.stepwise.core.tensor.Tensor denoised) {
+        try {
+            return PngWriter.encode(PngWriter.image(denoised, 0, 1, Filter.NEAREST), null);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void finish(Job j) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -37,6 +38,15 @@ final class NativeApi {
             Job j = find(s, ctx.pathParam("id"));
             int n = index(ctx.pathParam("n"), j.images().size());
             ctx.contentType("image/png").result(s.image(j.images().get(n - 1)));
+        });
+        c.routes.get("/api/jobs/{id}/preview", ctx -> {
+            Job j = find(s, ctx.pathParam("id"));
+            JobQueue.Preview p = s.queue.preview();
+            if (p == null || !p.id().equals(j.id())) {
+                throw new ApiException(404, "id", "job " + j.id() + " has no preview now: there is one while it runs,"
+                        + " after its first step");
+            }
+            ctx.header("X-Stepwise-Step", Integer.toString(p.step())).contentType("image/png").result(p.png());
         });
         c.routes.post("/api/jobs/{id}/cancel", ctx -> {
             Job j = find(s, ctx.pathParam("id"));
@@ -134,6 +144,10 @@ final class NativeApi {
         JobQueue.Progress p = s.queue.progress();
         if (p != null && p.id().equals(j.id()) && j.state() == Job.State.running) {
             n.put("step", p.done()).put("steps", p.total());
+            JobQueue.Preview preview = s.queue.preview();
+            if (preview != null && preview.id().equals(j.id())) {
+                n.put("preview", "/api/jobs/" + j.id() + "/preview?step=" + preview.step()).put("preview_step", preview.step());
+            }
         }
         List<String> waiting = s.queue.waiting();
         if (j.state() == Job.State.queued && waiting.contains(j.id())) {
@@ -144,19 +158,24 @@ final class NativeApi {
             images.add("/api/jobs/" + j.id() + "/images/" + i);
         }
         n.set("infotexts", s.json.valueToTree(j.infotexts()));
-        if (j.error() != null) {
-            n.put("error", j.error());
-        }
-        if (j.note() != null) {
-            n.put("note", j.note());
-        }
-        n.put("created", String.valueOf(j.created()));
-        if (j.started() != null) {
-            n.put("started", j.started().toString());
-        }
-        if (j.finished() != null) {
-            n.put("finished", j.finished().toString());
-        }
+        outcome(n, j.error(), j.note(), j.created(), j.started(), j.finished());
         return n;
+    }
+
+    /** A job's or compare run's error, note and times, as both APIs report them (absent fields left out). */
+    static void outcome(ObjectNode n, String error, String note, Instant created, Instant started, Instant finished) {
+        if (error != null) {
+            n.put("error", error);
+        }
+        if (note != null) {
+            n.put("note", note);
+        }
+        n.put("created", String.valueOf(created));
+        if (started != null) {
+            n.put("started", started.toString());
+        }
+        if (finished != null) {
+            n.put("finished", finished.toString());
+        }
     }
 }

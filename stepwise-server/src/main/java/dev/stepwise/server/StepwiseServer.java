@@ -41,6 +41,8 @@ public final class StepwiseServer implements AutoCloseable {
     final JobQueue queue;
     final Path outputs;
     private final JobStore store;
+    private final CompareStore compareStore;
+    private final CompareQueue compares;
     private final Javalin app;
 
     private StepwiseServer(ServerConfig config) throws IOException {
@@ -50,6 +52,10 @@ public final class StepwiseServer implements AutoCloseable {
         Files.createDirectories(outputs);
         store = new JobStore(config.data(), json);
         queue = new JobQueue(store, new Generator(config.models(), outputs, config.limits()), config.queue());
+        compareStore = new CompareStore(config.data());
+        Path compareRoot = config.data().resolve("compare");
+        Files.createDirectories(compareRoot);
+        compares = new CompareQueue(compareStore, json, config.models(), config.limits(), compareRoot, config.queue());
         app = Javalin.create(this::configure);
     }
 
@@ -66,11 +72,14 @@ public final class StepwiseServer implements AutoCloseable {
         return s;
     }
 
-    /** The HTTP routes served, as "GET /api/samplers" (the OpenAPI description is tested against them). */
+    /**
+     * The HTTP routes served, as "GET /api/samplers", a path parameter that may hold '/' written as OpenAPI writes
+     * any ({@code {path}}): the OpenAPI description is tested against them.
+     */
     public java.util.List<String> routes() {
         return app.unsafe.internalRouter.allHttpHandlers().stream().map(e -> e.endpoint)
                 .filter(e -> e.method.isHttpMethod())
-                .map(e -> e.method.name() + " " + e.path).sorted().toList();
+                .map(e -> e.method.name() + " " + e.path.replaceAll("<([^>]+)>", "{$1}")).sorted().toList();
     }
 
     public int port() {
@@ -118,6 +127,7 @@ public final class StepwiseServer implements AutoCloseable {
         });
         c.routes.get("/", ctx -> ctx.redirect("/ui/index.html"));
         NativeApi.routes(this, c);
+        CompareApi.routes(this, compares, c);
         A1111Api.routes(this, c);
         ComfyApi.routes(this, c);
         c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
@@ -182,10 +192,40 @@ public final class StepwiseServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The regular file {@code relative} names under {@code root}, never one outside it: a name with "..", an absolute
+     * path or a link that leads out is a 400 naming {@code field}, a missing file a 404.
+     *
+     * @param what names the folder in messages ("the outputs folder")
+     */
+    static Path inside(Path root, String relative, String field, String what) throws IOException {
+        checkRelative(relative, field, what);
+        Path real = Files.isDirectory(root) ? root.toRealPath() : root;
+        Path file = real.resolve(relative).normalize();
+        if (!file.startsWith(real) || !Files.isRegularFile(file)) {
+            throw new ApiException(404, field, "no file '" + relative + "' in " + what);
+        }
+        if (!file.toRealPath().startsWith(real)) {
+            throw ApiException.bad(field, field + " '" + relative + "' leads outside " + what);
+        }
+        return file.toRealPath();
+    }
+
+    /** Refuses a relative name that could lead out of a folder: "..", an absolute path, a drive, a backslash. */
+    static void checkRelative(String relative, String field, String what) {
+        if (relative.startsWith("/") || relative.contains("..") || relative.contains("\\") || relative.indexOf('\0') >= 0
+                || relative.matches("^[A-Za-z]:.*")) {
+            throw ApiException.bad(field, field + " '" + relative + "' is not allowed: a name inside " + what
+                    + ", without '..' or an absolute path");
+        }
+    }
+
     @Override
     public void close() {
         app.stop();
+        compares.close();
         queue.close();
+        compareStore.close();
         store.close();
     }
 }

@@ -30,7 +30,12 @@ final class Http {
         this.auth = auth;
     }
 
-    record Response(int status, String contentType, byte[] body) {
+    record Response(int status, String contentType, byte[] body, java.net.http.HttpHeaders headers) {
+        /** A response header, or null. */
+        String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -78,7 +83,7 @@ final class Http {
         }
         try {
             HttpResponse<byte[]> r = CLIENT.send(b.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofByteArray());
-            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
+            return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body(), r.headers());
         } catch (IOException e) {
             throw new AssertionError("request failed: " + e, e);
         } catch (InterruptedException e) {

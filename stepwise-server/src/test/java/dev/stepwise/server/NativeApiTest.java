@@ -123,7 +123,7 @@ class NativeApiTest {
 
     static Stream<Arguments> badRequests() {
         return Stream.of(
-                Arguments.of("{\"step\": 4}", "step", "unknown field 'step'; allowed: batch, cfg, filter, format"),
+                Arguments.of("{\"step\": 4}", "step", "unknown field 'step'; allowed: batch, cfg, denoise, filter, format, init_image"),
                 Arguments.of("{\"steps\": 0}", "steps", "steps 0 is not allowed; steps must be in 1.."),
                 Arguments.of("{\"steps\": \"ten\"}", "steps", "steps must be a whole number"),
                 Arguments.of("{\"steps\": 5000}", "steps", "steps 5000 is over the limit of 1000 steps; raise it with stepwise serve --limit steps=5000"),

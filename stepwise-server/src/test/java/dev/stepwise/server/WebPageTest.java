@@ -26,7 +26,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web page in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium): menus from the
- * catalogue, a generate run with its progress, the image with its infotext, a job loaded back from the list.
+ * catalogue, a generate run with its progress, the image with its infotext, a job loaded back from the list; then
+ * generate, send to compare, the run's cells filling in, scoring with the keyboard and the score in the report.
  * Screenshots go to target/screenshots. Skips, saying why, where no browser is installed.
  */
 class WebPageTest {
@@ -119,10 +120,75 @@ class WebPageTest {
 
         // The recent job loads back into the form.
         steps.clear();
+        browser.findElement(By.cssSelector("a[href='#browse']")).click();
+        wait.until(d -> !d.findElements(By.cssSelector("#jobs tbody tr button")).isEmpty());
         browser.findElement(By.cssSelector("#jobs tbody tr button")).click();
         assertEquals("6", browser.findElement(By.id("steps")).getAttribute("value"));
         assertEquals("euler_ancestral", new Select(browser.findElement(By.id("sampler"))).getFirstSelectedOption()
                 .getAttribute("value"));
         screenshot("browse");
+    }
+
+    /** Generate, send to compare, watch the run, score its two images with the keyboard, see the score in the report. */
+    @Test
+    void generateCompareAndScore() throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(90));
+        browser.get(server.url() + "#generate");
+        wait.until(d -> d.findElements(By.cssSelector("#sampler option")).size() > 10);
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny-eps");
+        new Select(browser.findElement(By.id("sampler"))).selectByValue("euler");
+        WebElement prompt = browser.findElement(By.id("prompt"));
+        prompt.clear();
+        prompt.sendKeys("sneaker");
+        WebElement steps = browser.findElement(By.id("steps"));
+        steps.clear();
+        steps.sendKeys("4");
+        WebElement seed = browser.findElement(By.id("seed"));
+        seed.clear();
+        seed.sendKeys("7");
+        browser.findElement(By.id("go")).click();
+        wait.until(d -> d.findElement(By.id("status")).getText().startsWith("done"));
+
+        browser.findElement(By.id("to-compare")).click();
+        wait.until(d -> d.findElement(By.id("compare")).isDisplayed());
+        assertEquals(List.of("euler"), browser.findElements(By.cssSelector("input[name=c-sampler]:checked")).stream()
+                .map(e -> e.getAttribute("value")).toList());
+        assertEquals("4", browser.findElement(By.id("c-steps")).getAttribute("value"));
+        assertEquals("sneaker", browser.findElement(By.id("c-prompts")).getAttribute("value"));
+        WebElement seeds = browser.findElement(By.id("c-seeds"));
+        seeds.clear();
+        seeds.sendKeys("7-8");
+        browser.findElement(By.id("c-criteria")).sendKeys("is a sneaker\nsole drawn");
+        screenshot("compare-plan");
+        browser.findElement(By.id("c-start")).click();
+        wait.until(d -> d.findElement(By.id("c-ranking")).isDisplayed()
+                && d.findElements(By.cssSelector("#c-ranking tbody tr")).size() == 1);
+        assertEquals(2, browser.findElements(By.cssSelector("#c-cells img")).size());
+        assertTrue(browser.findElement(By.id("c-status")).getText().contains("done"));
+        assertTrue(browser.findElements(By.cssSelector("#c-grids img")).size() >= 1, "the X/Y grids are shown");
+        screenshot("compare-done");
+
+        // Score: image 1 gets 1, 1; image 2 gets 1, 0 -> average (2 + 1) / 2 = 1.50 out of 2 criteria.
+        browser.findElement(By.id("c-score")).click();
+        wait.until(d -> d.findElement(By.id("s-position")).getText().startsWith("image 1 of 2"));
+        org.openqa.selenium.interactions.Actions keys = new org.openqa.selenium.interactions.Actions(browser);
+        keys.sendKeys("1").perform();
+        keys.sendKeys("1").perform();
+        wait.until(d -> d.findElement(By.id("s-position")).getText().startsWith("image 2 of 2 (1 scored)"));
+        keys.sendKeys("1").perform();
+        keys.sendKeys("0").perform();
+        wait.until(d -> d.findElement(By.id("s-position")).getText().equals("image 2 of 2 (2 scored)"));
+        screenshot("score-image-2");
+        keys.sendKeys(org.openqa.selenium.Keys.ARROW_LEFT).perform();
+        wait.until(d -> d.findElement(By.id("s-position")).getText().startsWith("image 1 of 2"));
+        assertEquals("is a sneaker: 1 acceptable\nsole drawn: 1 acceptable", browser.findElement(By.id("s-criteria")).getText());
+        browser.findElement(By.id("s-rebuild")).click();
+        wait.until(d -> d.findElement(By.id("s-summary")).getText().contains("average score"));
+        assertTrue(browser.findElement(By.id("s-summary")).getText().contains("euler karras 4 steps: average score 1.50 out of 2"),
+                browser.findElement(By.id("s-summary")).getText());
+        screenshot("score-summary");
+        browser.get(browser.findElement(By.id("s-report")).getAttribute("href"));
+        assertTrue(browser.getPageSource().contains("average score 1.50 out of 2"), "the report shows the score");
+        screenshot("report");
     }
 }

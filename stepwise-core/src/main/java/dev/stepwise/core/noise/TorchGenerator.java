@@ -8,7 +8,8 @@ package dev.stepwise.core.noise;
  * tools/fixtures/make_torch_noise.py) for every size: uniforms, arrays of fewer than 16 values, and larger
  * arrays through torch's AVX2 kernel ({@link TorchBoxMuller}). torch's scalar kernel (ATEN_CPU_CAPABILITY=default,
  * CPUs without AVX2, and torch's AVX512 kernels, which its source gives the scalar path) uses glibc's
- * logf/cosf/sinf instead and differs from it by up to 1.6e-6.
+ * logf/cosf/sinf instead and differs from it by up to 1.6e-6 on arrays of 16 or more; smaller arrays take the same
+ * double-precision path under both kernels and match either bit for bit.
  *
  * <p>The engine is MT19937 (Matsumoto and Nishimura 1998) seeded with the low 32 bits of the seed (torch
  * truncates; seeds above 2^63 are the same 64-bit pattern as a negative long). Float uniforms take the

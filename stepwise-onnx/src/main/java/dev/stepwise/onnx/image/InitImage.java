@@ -1,6 +1,7 @@
 package dev.stepwise.onnx.image;
 
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.ModelConfig;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -42,6 +43,24 @@ public final class InitImage {
     }
 
     private InitImage() {
+    }
+
+    /**
+     * Decodes PNG or JPEG bytes (an API's base64 init image).
+     *
+     * @throws IllegalArgumentException when they are not an image this Java runtime can decode
+     */
+    public static BufferedImage decode(byte[] bytes) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(new java.io.ByteArrayInputStream(bytes));
+        } catch (IOException e) {
+            img = null;
+        }
+        if (img == null) {
+            throw new IllegalArgumentException("not a PNG or JPEG image this Java runtime can decode");
+        }
+        return img;
     }
 
     /** Reads a PNG or JPEG; a missing or undecodable file gets one line naming it. */
@@ -112,5 +131,23 @@ public final class InitImage {
             }
         }
         return Tensor.wrap(p, 3, h, w);
+    }
+
+    /**
+     * A single-channel model's pixels [1, H, W]: each pixel's luma L = (19595 R + 38470 G + 7471 B + 2^15) >> 16,
+     * PIL's convert("L") (ITU-R 601-2, Pillow's Convert.c rgb2l), then the byte as the network sees it
+     * ({@code range.value}). A gray image's luma is its own value.
+     */
+    public static Tensor gray(BufferedImage img, ModelConfig.PixelRange range) {
+        int w = img.getWidth(), h = img.getHeight();
+        float[] p = new float[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int rgb = img.getRGB(x, y);
+                int l = (19595 * ((rgb >> 16) & 0xff) + 38470 * ((rgb >> 8) & 0xff) + 7471 * (rgb & 0xff) + 0x8000) >> 16;
+                p[y * w + x] = range.value(l);
+            }
+        }
+        return Tensor.wrap(p, 1, h, w);
     }
 }

@@ -12,12 +12,16 @@ import java.util.List;
  * "penultimate"; SDXL and SD3 take hidden_states[-2] without the final norm.
  */
 public enum Family {
-    SD1("sd1", "SD1", List.of(new Encoder("text_encoder", "tokenizer", Layer.LAST, null)), Denoiser.UNET,
+    SD1("sd1", "SD1", List.of(new Encoder("text_encoder", "tokenizer", 1, 0, true, null)), Denoiser.UNET,
             Pooling.NONE, false, 4, 0.18215, 0, 512, 512, false),
-    /** SD2.x: OpenCLIP-H, pads with "!"; 768 for the v-prediction models, 512 for the eps base. */
-    SD2("sd2", "SD2", SD1.encoders, Denoiser.UNET, Pooling.NONE, false, 4, 0.18215, 0, 512, 768, false),
-    SDXL("sdxl", "SDXL", List.of(new Encoder("text_encoder", "tokenizer", Layer.PENULTIMATE, null),
-            new Encoder("text_encoder_2", "tokenizer_2", Layer.PENULTIMATE, "text_embeds")),
+    /**
+     * SD2.x: OpenCLIP-H, pads with "!"; 768 for the v-prediction models, 512 for the eps base. Its diffusers export
+     * has 23 of the 24 layers, so its last_hidden_state is the UIs' penultimate layer with the final norm.
+     */
+    SD2("sd2", "SD2", List.of(new Encoder("text_encoder", "tokenizer", 2, 1, true, null)), Denoiser.UNET,
+            Pooling.NONE, false, 4, 0.18215, 0, 512, 768, false),
+    SDXL("sdxl", "SDXL", List.of(new Encoder("text_encoder", "tokenizer", 2, 0, false, null),
+            new Encoder("text_encoder_2", "tokenizer_2", 2, 0, false, "text_embeds")),
             new Denoiser("unet", "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids",
                     "out_sample"), Pooling.LAST, false, 4, 0.13025, 0, 1024, 1024, false),
     /**
@@ -25,18 +29,10 @@ public enum Family {
      * (comfy/text_encoders/sd3_clip.py), pooled = both projected poolings. A {@code text_encoder_3} (T5) in the
      * folder is not used yet: its SentencePiece tokenizer is not implemented.
      */
-    SD3("sd3", "SD3", List.of(new Encoder("text_encoder", "tokenizer", Layer.PENULTIMATE, "text_embeds"),
-            new Encoder("text_encoder_2", "tokenizer_2", Layer.PENULTIMATE, "text_embeds")),
+    SD3("sd3", "SD3", List.of(new Encoder("text_encoder", "tokenizer", 2, 0, false, "text_embeds"),
+            new Encoder("text_encoder_2", "tokenizer_2", 2, 0, false, "text_embeds")),
             new Denoiser("transformer", "hidden_states", "timestep", "encoder_hidden_states", "pooled_projections",
                     null, "out_hidden_states"), Pooling.CONCAT, true, 16, 1.5305, 0.0609, 1024, 1024, true);
-
-    /** Which output of a text encoder is the per-token conditioning. */
-    public enum Layer {
-        /** {@code last_hidden_state}. */
-        LAST,
-        /** {@code hidden_states.(N-1)}: the input of the last layer (diffusers' hidden_states[-2]). */
-        PENULTIMATE
-    }
 
     /** Where the pooled text embedding comes from. */
     enum Pooling {
@@ -47,8 +43,20 @@ public enum Family {
         CONCAT
     }
 
-    /** One text encoder of the family: its folder, its tokenizer folder, the layer used and the pooled output (or null). */
-    public record Encoder(String folder, String tokenizer, Layer layer, String pooled) {
+    /**
+     * One text encoder of the family.
+     *
+     * @param folder      its folder in the export
+     * @param tokenizer   its tokenizer's folder
+     * @param clipSkip    the layer both UIs use when no clip skip is set, as a clip skip (1 = the last layer, 2 =
+     *                    the penultimate: ComfyUI's defaults in sd1_clip.py, sd2_clip.py, sdxl_clip.py, sd3_clip.py)
+     * @param dropped     the layers at the end that the diffusers export leaves out (SD2: 1)
+     * @param normsHidden whether the final layer norm is applied to an intermediate layer too (ComfyUI's
+     *                    layer_norm_hidden_state: SD1 and SD2 yes, SDXL's and SD3's encoders no)
+     * @param pooled      the pooled output the family takes, or null
+     */
+    public record Encoder(String folder, String tokenizer, int clipSkip, int dropped, boolean normsHidden,
+                          String pooled) {
     }
 
     /** The denoiser's folder and input/output names, as the optimum export names them. */

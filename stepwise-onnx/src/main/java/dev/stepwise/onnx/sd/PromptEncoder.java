@@ -21,6 +21,15 @@ public interface PromptEncoder {
      */
     SdConditioning encode(List<List<int[]>> windows);
 
+    /**
+     * The conditioning of a prompt as a UI makes it: each encoder's tokenizer cuts it into the profile's weighted
+     * windows, the encoder runs (ComfyUI's weighting also on the empty prompt, in the same batch), and the weights
+     * are applied to that encoder's hidden states the profile's way; the pooled output is the first window's,
+     * unweighted, as both UIs take it (comfy/sd1_clip.py encode_token_weights; A1111's sd_hijack_clip.py forward
+     * returns zs[0].pooled).
+     */
+    SdConditioning encode(String prompt, TextSettings settings);
+
     /** A plain prompt (no weights): each tokenizer's {@link ClipTokenizer#windows} (75-token chunks, BREAK). */
     default SdConditioning encode(String prompt) {
         List<List<int[]>> windows = new ArrayList<>();

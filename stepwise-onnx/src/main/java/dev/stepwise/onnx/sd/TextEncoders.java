@@ -1,6 +1,8 @@
 package dev.stepwise.onnx.sd;
 
+import dev.stepwise.core.CompatProfile;
 import dev.stepwise.onnx.text.ClipTokenizer;
+import dev.stepwise.onnx.text.TokenWindows;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +16,11 @@ final class TextEncoders implements PromptEncoder {
         this.family = family;
         this.encoders = List.copyOf(encoders);
         this.contextWidth = contextWidth;
+    }
+
+    /** The encoders, in the family's order. */
+    List<TextEncoder> encoders() {
+        return encoders;
     }
 
     @Override
@@ -35,6 +42,37 @@ final class TextEncoders implements PromptEncoder {
             }
             parts.add(encoders.get(e).encode(windows.get(e)));
         }
+        return combine(parts);
+    }
+
+    @Override
+    public SdConditioning encode(String prompt, TextSettings settings) {
+        List<TextEncoder.Encoded> parts = new ArrayList<>();
+        int count = -1;
+        for (int e = 0; e < encoders.size(); e++) {
+            TextEncoder enc = encoders.get(e);
+            TokenWindows windows = settings.profile().tokenize(enc.tokenizer(), prompt);
+            if (count >= 0 && windows.count() != count) {
+                // The family's tokenizers share one vocabulary, so this means a malformed folder.
+                throw new IllegalArgumentException(enc.file() + ": its tokenizer cuts the prompt into "
+                        + windows.count() + " windows, the first encoder's " + count + "; expected the same count");
+            }
+            count = windows.count();
+            parts.add(enc.encode(windows, settings.profile(), clipSkip(settings)));
+        }
+        return combine(parts);
+    }
+
+    /**
+     * The clip skip the encoders get: the setting where the profile's rule applies it to this family (ComfyUI: every
+     * encoder; A1111: SD1's only), else 0, the family's own layer.
+     */
+    private int clipSkip(TextSettings settings) {
+        boolean applies = settings.rule() == CompatProfile.ClipSkipRule.EVERY_ENCODER || family == Family.SD1;
+        return applies ? settings.clipSkip() : 0;
+    }
+
+    private SdConditioning combine(List<TextEncoder.Encoded> parts) {
         int width = contextWidth > 0 ? contextWidth : parts.stream().mapToInt(TextEncoder.Encoded::width).sum();
         return family.combine(parts, width);
     }

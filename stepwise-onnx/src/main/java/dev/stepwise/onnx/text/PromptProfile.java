@@ -1,5 +1,6 @@
 package dev.stepwise.onnx.text;
 
+import dev.stepwise.core.CompatProfile;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,6 +21,14 @@ public enum PromptProfile {
 
     PromptProfile(TextCleaning cleaning) {
         this.cleaning = cleaning;
+    }
+
+    /** The profile implementing a core compatibility profile's prompt conventions ({@link CompatProfile#prompts()}). */
+    public static PromptProfile of(CompatProfile.PromptStyle style) {
+        return switch (style) {
+            case COMFYUI -> COMFYUI;
+            case A1111 -> A1111;
+        };
     }
 
     /** The profile's lower-case name, as the CLI takes it ("comfyui", "a1111"). */

@@ -56,4 +56,20 @@ class InitImageTest {
         assertEquals("resize mode 'fill' is not known; use just (A1111's \"Just resize\") or crop (\"Crop and resize\")",
                 e.getMessage());
     }
+
+    /** Pillow's convert("L") gives 76, 150, 29 for pure red, green, blue and keeps a gray value; [-1, 1] as v / 127.5 - 1. */
+    @Test
+    void grayIsPillowsLumaInTheModelsRange() {
+        BufferedImage img = new BufferedImage(4, 1, BufferedImage.TYPE_INT_RGB);
+        img.setRGB(0, 0, 0xff0000);
+        img.setRGB(1, 0, 0x00ff00);
+        img.setRGB(2, 0, 0x0000ff);
+        img.setRGB(3, 0, 0x808080);
+        Tensor t = InitImage.gray(img, dev.stepwise.onnx.ModelConfig.PixelRange.SIGNED);
+        assertEquals(java.util.List.of(1, 1, 4), java.util.Arrays.stream(t.shape()).boxed().toList());
+        int[] luma = {76, 150, 29, 128};
+        for (int i = 0; i < 4; i++) {
+            assertEquals(luma[i] / 127.5f - 1f, t.data()[i], "pixel " + i);
+        }
+    }
 }

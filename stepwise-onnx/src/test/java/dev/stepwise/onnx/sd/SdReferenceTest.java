@@ -115,7 +115,7 @@ class SdReferenceTest {
         }
     }
 
-    private static void assertClose(String what, float[] expected, float[] actual, double tolerance) {
+    static void assertClose(String what, float[] expected, float[] actual, double tolerance) {
         double worst = 0, scale = 0;
         for (int i = 0; i < expected.length; i++) {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]));

@@ -1,5 +1,6 @@
 // The generate page: menus from the catalogue (/api/models, /api/samplers, /api/schedulers), a job through the
-// queue (/api/jobs) with its progress, the images with their infotext, and the recent jobs to re-run.
+// queue (/api/jobs) with its progress, the images with their infotext; the browse page's recent jobs to re-run; the
+// tabs (one page shown at a time, named by the URL's #hash). compare.js has the compare and score pages.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let samplers = [];
@@ -29,17 +30,38 @@ function showFacts() {
   $("size").textContent = m ? `${m.width}x${m.height} images; prompt words: ${m.classes.join(", ")}` : "";
 }
 
-async function load() {
+/** The sampler's facts as the menus show them: "order 2, 1/step, converging". */
+function facts(s) {
+  return `order ${s.order}, ${s.calls}/step, ${s.stochastic ? "stochastic" : "converging"}`;
+}
+
+let schedulers = [];
+const catalogue = (async () => {
   models = await json("/api/models");
-  models.forEach((m) => option($("model"), m.name, m.name));
   samplers = await json("/api/samplers");
-  samplers.forEach((s) => option($("sampler"), s.name, `${s.name} (order ${s.order}, ${s.calls}/step, ${s.stochastic ? "stochastic" : "converging"})`));
-  (await json("/api/schedulers")).forEach((s) => option($("scheduler"), s.name, s.name));
+  schedulers = await json("/api/schedulers");
+  return {models, samplers, schedulers};
+})();
+
+async function load() {
+  await catalogue;
+  models.forEach((m) => option($("model"), m.name, m.name));
+  samplers.forEach((s) => option($("sampler"), s.name, `${s.name} (${facts(s)})`));
+  schedulers.forEach((s) => option($("scheduler"), s.name, s.name));
   $("sampler").value = "dpmpp_2m";
   $("scheduler").value = "karras";
   showFacts();
   await refresh();
 }
+
+/** Shows the page the #hash names ("#score/ID" is the score page of run ID). */
+function route() {
+  const name = (location.hash.slice(1) || "generate").split("/")[0];
+  document.querySelectorAll("section.page").forEach((s) => { s.hidden = s.id !== name; });
+  document.querySelectorAll("#tabs a").forEach((a) => a.classList.toggle("current", a.getAttribute("href") === "#" + name));
+  document.dispatchEvent(new CustomEvent("page", {detail: location.hash.slice(1)}));
+}
+window.addEventListener("hashchange", route);
 
 function settings() {
   return {
@@ -76,6 +98,10 @@ async function generate(event) {
       $("progress").max = job.steps;
       $("progress").value = job.step;
       status(`step ${job.step} of ${job.steps}`);
+      if (job.preview) {
+        $("preview").src = job.preview;
+        $("preview").hidden = false;
+      }
     }
     if (["done", "failed", "cancelled"].includes(job.state)) {
       break;
@@ -83,6 +109,7 @@ async function generate(event) {
     await new Promise((r) => setTimeout(r, 150));
   }
   running = null;
+  $("preview").hidden = true;
   $("go").disabled = false;
   $("cancel").disabled = true;
   if (job.state !== "done") {
@@ -104,6 +131,19 @@ async function generate(event) {
   await refresh();
 }
 
+function loadIntoForm(p) {
+  ["model", "prompt", "negative", "sampler", "scheduler", "steps", "cfg", "seed", "batch"].forEach((k) => { $(k).value = p[k]; });
+  showFacts();
+}
+
+function button(text, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = text;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
 async function refresh() {
   const body = $("jobs").querySelector("tbody");
   body.innerHTML = "";
@@ -116,14 +156,15 @@ async function refresh() {
       tr.appendChild(td);
     });
     const td = document.createElement("td");
-    const b = document.createElement("button");
-    b.type = "button";
-    b.textContent = "Load";
-    b.addEventListener("click", () => {
-      ["model", "prompt", "negative", "sampler", "scheduler", "steps", "cfg", "seed", "batch"].forEach((k) => { $(k).value = p[k]; });
-      showFacts();
+    j.images.forEach((src, i) => {
+      const img = document.createElement("img");
+      img.src = src;
+      img.className = "thumb";
+      img.title = j.infotexts[i];
+      td.appendChild(img);
     });
-    td.appendChild(b);
+    td.append(button("Load", () => { loadIntoForm(p); location.hash = "#generate"; }),
+      button("Run again", () => { loadIntoForm(p); location.hash = "#generate"; $("go").click(); }));
     tr.appendChild(td);
     body.appendChild(tr);
   }
@@ -135,3 +176,4 @@ $("sampler").addEventListener("change", showFacts);
 $("model").addEventListener("change", showFacts);
 $("refresh").addEventListener("click", refresh);
 load().catch((e) => status(e.message, true));
+route();
