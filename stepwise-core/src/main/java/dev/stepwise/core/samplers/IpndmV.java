@@ -1,8 +1,10 @@
 package dev.stepwise.core.samplers;
 
+import dev.stepwise.core.param.Parameter;
 import dev.stepwise.core.sampling.Sampler;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.SamplingContext;
+import java.util.List;
 
 /**
  * iPNDM with variable-step coefficients (ComfyUI's {@code sample_ipndm_v}, from the diff-solvers code of Zhou et
@@ -22,8 +24,10 @@ import dev.stepwise.core.sampling.SamplingContext;
  * On equal steps these are AB2, AB3 and AB4, so ipndm_v is ipndm there, and in exact arithmetic it is the same
  * method as {@code lms} (whose weights are the Lagrange integrals themselves) at every step.
  *
- * <p>ComfyUI's closed forms (as diff-solvers') differ in three places; all three break the exactness above, so
- * they are corrected here, and ComfyUI's results differ from these wherever four slopes are used:
+ * <p>ComfyUI's closed forms (comfy/k_diffusion/sampling.py {@code sample_ipndm_v}, as diff-solvers') differ in three
+ * places, and they are the default under this name so that results match ComfyUI's; {@code weights=exact} gives
+ * the consistent forms above. All three slips break the exactness above, so ComfyUI's results differ from the exact
+ * form's wherever three or four slopes are used:
  * <ol>
  *   <li>t1 closes its bracket after the ratio: (1 - h/(3 (h + h_1)) * h (h + h_1) / (h_1 (h_1 + h_2))) / 2,
  *       equal to the above only for equal steps (5/12), so quadratic slopes are not integrated exactly (they miss
@@ -37,28 +41,43 @@ import dev.stepwise.core.sampling.SamplingContext;
  * </ol>
  * The weights fix the order on any list, so it is measured on both lists of {@code DeterministicOrderTest} (Karras
  * problem, least squares over 91..724 steps, float64 re-implementation outside this suite to 5793 steps):
- * ComfyUI's exact weights converge erratically towards order 2 (successive 1.48, 1.77, 1.89 over 128..1024);
- * with only slip 3 repaired, order 3 on the smooth list (2.85) and 2 on the alternating one (measured 1.64,
- * reaching 1.98 by 5793 steps), as quadratics are integrated exactly only where successive step ratios tend to 1;
- * with slips 1 and 3 repaired, order 3 on both, but the error changes sign near 110 steps on this problem and
- * the fitted window measured 2.64 (float64: 2.98 by 5793 steps); with all three, order 4 on both, as
- * registered (3.79 and 3.84: like lms, a 4-step method still short of its asymptotic regime there).
+ * ComfyUI's weights converge erratically towards order 2 (successive 1.48, 1.77, 1.89 over 128..1024), as
+ * registered; with only slip 3 repaired, order 3 on the smooth list (2.85) and 2 on the alternating one (measured
+ * 1.64, reaching 1.98 by 5793 steps), as quadratics are integrated exactly only where successive step ratios tend
+ * to 1; with slips 1 and 3 repaired, order 3 on both, but the error changes sign near 110 steps on this problem and
+ * the fitted window measured 2.64 (float64: 2.98 by 5793 steps); with all three ({@code weights=exact}), order 4 on
+ * both (3.79 and 3.84: like lms, a 4-step method still short of its asymptotic regime there).
+ *
+ * @param exact the consistent variable-step weights instead of ComfyUI's
  */
-public record IpndmV() implements Sampler {
+public record IpndmV(boolean exact) implements Sampler {
+
+    /** Whose weights: ComfyUI's closed forms (the default) or the exact variable-step ones. */
+    public static final Parameter WEIGHTS = Parameter.choice("weights", List.of("comfyui", "exact"),
+            "comfyui: ComfyUI's closed forms, slips included (order about 2); exact: the variable-step Adams-Bashforth"
+                    + " weights they stand for (order 4)");
 
     public static final SamplerInfo INFO = SamplerInfo.builder("ipndm_v")
-            .description("improved PNDM with variable-step Adams-Bashforth coefficients (up to 4 slopes; ComfyUI's closed forms corrected)")
-            .order(4).calls(1, false).stochastic(false)
+            .description("improved PNDM with variable-step Adams-Bashforth coefficients (up to 4 slopes; ComfyUI's"
+                    + " closed forms, or weights=exact for the consistent ones)")
+            .order(2).calls(1, false).stochastic(false)
             .reference("Zhang & Chen 2023 (DEIS paper), iPNDM, variable-step form; ComfyUI sample_ipndm_v")
-            .create(o -> new IpndmV());
+            .parameter(WEIGHTS)
+            .create(o -> new IpndmV(o.choice("weights").equals("exact")));
+
+    /** The order of {@code weights=exact}: variable-step AB4. */
+    public static final int EXACT_ORDER = 4;
 
     @Override
     public void sample(SamplingContext ctx, float[] x, double[] sigmas) {
-        SlopeMultistep.sample(ctx, x, sigmas, 4, IpndmV::weights);
+        SlopeMultistep.sample(ctx, x, sigmas, 4, (s, i, k) -> weights(s, i, k, exact));
     }
 
-    /** The weights of d_i..d_{i-k+1} for the step sigmas[i] -> sigmas[i + 1] (ComfyUI's forms, corrected as above). */
-    static double[] weights(double[] s, int i, int k) {
+    /**
+     * The weights of d_i..d_{i-k+1} for the step sigmas[i] -> sigmas[i + 1]: the exact variable-step ones, or
+     * ComfyUI's closed forms with their three slips (numbered as above).
+     */
+    static double[] weights(double[] s, int i, int k, boolean exact) {
         double h = s[i + 1] - s[i];
         double[] c;
         if (k == 1) {
@@ -70,23 +89,23 @@ public record IpndmV() implements Sampler {
                 c = new double[] {1 + ab2 / 2, -ab2 / 2};
             } else {
                 double h2 = s[i - 1] - s[i - 2];
-                // Third-slope correction: the AB2 weights plus t1 times the second difference's weights
-                // (ComfyUI: bracket closed after the ratio, see above).
-                double t1 = (1 - h / (3 * (h + h1))) / 2 * (h * (h + h1)) / (h1 * (h1 + h2));
+                // Third-slope correction: the AB2 weights plus t1 times the second difference's weights.
+                double a = 1 - h / (3 * (h + h1)), ratio = (h * (h + h1)) / (h1 * (h1 + h2));
+                double t1 = exact ? a / 2 * ratio : (1 - h / (3 * (h + h1)) * ratio) / 2;     // slip 1
                 double q = h1 / h2;
                 if (k == 3) {
                     c = new double[] {1 + ab2 / 2 + t1, -ab2 / 2 - (1 + q) * t1, t1 * q};
                 } else {
                     double h3 = s[i - 2] - s[i - 3];
-                    // ComfyUI: "+" between the two terms, see above.
-                    double t2 = ((1 - h / (3 * (h + h1))) / 2 - (1 - h / (2 * (h + h1))) * h / (6 * (h + h1 + h2)))
+                    double b = (1 - h / (2 * (h + h1))) * h / (6 * (h + h1 + h2));
+                    double t2 = (exact ? a / 2 - b : a / 2 + b)                                     // slip 2
                             * (h * (h + h1) * (h + h1 + h2)) / (h1 * (h1 + h2) * (h1 + h2 + h3));
                     double u = h1 * (h1 + h2) / (h2 * (h2 + h3));
                     c = new double[] {
                             1 + ab2 / 2 + t1 + t2,
                             -ab2 / 2 - (1 + q) * t1 - (1 + q + u) * t2,
                             t1 * q + (q + u * (1 + h2 / h3)) * t2,
-                            -t2 * u * h2 / h3};  // ComfyUI: h1 / h2, see above
+                            -t2 * u * (exact ? h2 / h3 : h1 / h2)};                                 // slip 3
                 }
             }
         }

@@ -1,6 +1,8 @@
 package dev.stepwise.core.samplers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,14 +45,14 @@ class DiffSolverSamplersTest {
     }
 
     /**
-     * On a uniform grid ipndm_v's weights are ipndm's: AB1..AB4, (55, -59, 37, -9)/24 with four slopes. (ComfyUI's
+     * On a uniform grid ipndm_v's exact weights are ipndm's: AB1..AB4, (55, -59, 37, -9)/24 with four slopes. (ComfyUI's
      * closed forms give (57, -65, 43, -11)/24 there, see {@link IpndmV}.)
      */
     @Test
     void ipndmVOnAUniformGridIsIpndm() {
         double[] s = {9, 8, 7, 6, 5, 4};
         for (int k = 1; k <= 4; k++) {
-            double[] c = IpndmV.weights(s, 4, k);
+            double[] c = IpndmV.weights(s, 4, k, true);
             for (int j = 0; j < k; j++) {
                 assertEquals(-Ipndm.ADAMS_BASHFORTH[k - 1][j], c[j], 1e-12, "k=" + k + " weight " + j);
             }
@@ -58,7 +60,51 @@ class DiffSolverSamplersTest {
     }
 
     /**
-     * ipndm_v's weights with k = 1..4 slopes on uneven steps (ratios from 0.34 to 2.3, including alternating ones)
+     * On a uniform grid ComfyUI's closed forms (ipndm_v's default) are AB1..AB3 with up to three slopes, and with four
+     * (57, -65, 43, -11)/24 (slip 2 of {@link IpndmV}): by hand from sample_ipndm_v with h = h_1 = h_2 = h_3 = -1,
+     * temp1 = (1 - 1/6)/2 = 5/12, temp2 = (5/12 + (3/4)(1/18)) * 1 = 11/24, so coeff1 = 1 + 1/2 + 5/12 + 11/24 = 57/24,
+     * coeff2 = -1/2 - 2 (5/12) - 3 (11/24) = -65/24, coeff3 = 5/12 + 3 (11/24) = 43/24, coeff4 = -11/24.
+     */
+    @Test
+    void ipndmVComfyUiWeightsOnAUniformGrid() {
+        double[] s = {9, 8, 7, 6, 5, 4};
+        for (int k = 1; k <= 3; k++) {
+            double[] c = IpndmV.weights(s, 4, k, false);
+            for (int j = 0; j < k; j++) {
+                assertEquals(-Ipndm.ADAMS_BASHFORTH[k - 1][j], c[j], 1e-12, "k=" + k + " weight " + j);
+            }
+        }
+        assertArrayEquals(new double[] {-57 / 24.0, 65 / 24.0, -43 / 24.0, 11 / 24.0}, IpndmV.weights(s, 4, 4, false),
+                1e-12);
+    }
+
+    /**
+     * ipndm_v's default reproduces ComfyUI's update (comfy/k_diffusion/sampling.py sample_ipndm_v) on an uneven list:
+     * sigmas 10, 9, 7, 6 -> 4, so h_n = -2, h_n_1 = -1, h_n_2 = -2, h_n_3 = -1. By hand from its closed forms:
+     * h_n / (3 (h_n + h_n_1)) = 2/9 and h_n (h_n + h_n_1) / (h_n_1 (h_n_1 + h_n_2)) = 2, so temp1 = (1 - (2/9) 2) / 2
+     * = 5/18 (slip 1: the exact t1 is (7/9)/2 * 2 = 7/9); three slopes: coeff = 2 + 5/18, -1 - (3/2)(5/18),
+     * (5/18)(1/2) = 41/18, -17/12, 5/36, times h_n: -41/9, 17/6, -5/18. Four: (1 - h_n / (2 (h_n + h_n_1)))
+     * h_n / (6 (h_n + h_n_1 + h_n_2)) = (2/3)(1/15) = 2/45, temp2 = (7/18 + 2/45) (-30 / -12) = (13/30)(5/2) = 13/12,
+     * u = (-1)(-3) / ((-2)(-3)) = 1/2; coeff1 = 2 + 5/18 + 13/12 = 121/36, coeff2 = -1 - 5/12 - 2 (13/12) = -43/12,
+     * coeff3 = 5/36 + (1/2 + (1/2)(1 + 2)) 13/12 = 83/36, coeff4 = -(13/12)(1/2)(1/2) = -13/48; times h_n: -121/18,
+     * 43/6, -83/18, 13/24 (their sum is not h_n: slip 3).
+     */
+    @Test
+    void ipndmVDefaultIsComfyUisUpdateOnAnUnevenList() {
+        double[] s = {10, 9, 7, 6, 4};
+        assertArrayEquals(new double[] {-41 / 9.0, 17 / 6.0, -5 / 18.0}, IpndmV.weights(s, 3, 3, false), 1e-12);
+        assertArrayEquals(new double[] {-121 / 18.0, 43 / 6.0, -83 / 18.0, 13 / 24.0}, IpndmV.weights(s, 3, 4, false),
+                1e-12);
+        assertArrayEquals(new double[] {-4, 2}, IpndmV.weights(s, 3, 2, false), 1e-12, "r = 2: (1 + r/2, -r/2) h");
+        double[] exact = IpndmV.weights(s, 3, 3, true);
+        assertEquals(-2 * (2 + 7 / 9.0), exact[0], 1e-12, "weights=exact: t1 = 7/9");
+        // The sampler's default is this form: a run of the registry entry differs from weights=exact.
+        assertFalse(IpndmV.INFO.create(Map.of()).equals(IpndmV.INFO.create(Map.of("weights", "exact"))));
+        assertEquals(new IpndmV(false), IpndmV.INFO.create(Map.of()));
+    }
+
+    /**
+     * ipndm_v's exact weights (weights=exact) with k = 1..4 slopes on uneven steps (ratios from 0.34 to 2.3, including alternating ones)
      * integrate every polynomial slope of degree below k exactly: sum_j c_j p(sigma_{i-j}) = integral of p over
      * [sigma_i, sigma_{i+1}] for p = sigma^m, m < k (variable-step AB-k); and degree k is not integrated exactly,
      * so the class is exactly that. Relative tolerance 1e-12 against differences of order 1e-3 and more.
@@ -72,7 +118,7 @@ class DiffSolverSamplersTest {
         int i = 4;
         for (double[] s : grids) {
             for (int k = 1; k <= 4; k++) {
-                double[] c = IpndmV.weights(s, i, k);
+                double[] c = IpndmV.weights(s, i, k, true);
                 for (int m = 0; m <= k; m++) {
                     double sum = 0;
                     for (int j = 0; j < k; j++) {
@@ -92,8 +138,9 @@ class DiffSolverSamplersTest {
     }
 
     /**
-     * In exact arithmetic ipndm_v is lms (variable-step AB4 in sigma, the same start with 1, 2, 3 slopes): on a
-     * Karras list with alternating step lengths and a bimodal mixture the two runs agree to float32 rounding.
+     * In exact arithmetic ipndm_v with weights=exact is lms (variable-step AB4 in sigma, the same start with 1, 2, 3
+     * slopes): on a Karras list with alternating step lengths and a bimodal mixture the two runs agree to float32
+     * rounding; ComfyUI's weights (the default) do not.
      */
     @Test
     void ipndmVIsLmsOnUnevenSteps() {
@@ -103,10 +150,12 @@ class DiffSolverSamplersTest {
         }
         float[] start = SamplerRuns.startAt(new double[] {0, 0}, 14.6, 64, 4);
         GaussianMixture g = bimodal();
-        float[] ipndmV = SamplerRuns.run(IpndmV.INFO, Map.of(), g.model("g"), start, sigmas, 0).x();
+        float[] ipndmV = SamplerRuns.run(IpndmV.INFO, Map.of("weights", "exact"), g.model("g"), start, sigmas, 0).x();
         float[] lms = SamplerRuns.run(Lms.INFO, Map.of(), g.model("g"), start, sigmas, 0).x();
         float[] ipndm = SamplerRuns.run(Ipndm.INFO, Map.of(), g.model("g"), start, sigmas, 0).x();
-        assertClose(lms, ipndmV, 1e-5, "ipndm_v vs lms");
+        float[] comfy = SamplerRuns.run(IpndmV.INFO, Map.of(), g.model("g"), start, sigmas, 0).x();
+        assertClose(lms, ipndmV, 1e-5, "ipndm_v weights=exact vs lms");
+        assertTrue(maxRelativeDifference(lms, comfy) > 1e-3, "ComfyUI's weights differ on these steps");
         assertTrue(maxRelativeDifference(lms, ipndm) > 1e-3, "control: fixed-step ipndm differs on these steps");
     }
 

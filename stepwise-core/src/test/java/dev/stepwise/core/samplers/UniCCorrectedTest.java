@@ -22,11 +22,14 @@ class UniCCorrectedTest {
 
     /**
      * "UniC can increase the order of accuracy by one" (paper, Theorem 3.1): the measured order of X+unic exceeds
-     * the measured order of X by 1 +- 0.3, on the closed-form Gaussian of {@link OrderMeasurement}.
+     * the measured order of X by 1 +- 0.3, on the closed-form Gaussian of {@link OrderMeasurement}. Not for ipndm_v:
+     * ComfyUI's weights, its default, are still short of their order 2 in the fitted window (1.57, climbing; see
+     * DeterministicOrderTest.ipndmVWithComfyUisWeightsMeasuresWhatItIs), while ipndm_v+unic measures its registered
+     * 3 there (3.27, DeterministicOrderTest), so the difference of the two fits (1.69) is no measure of the gain.
      */
     @TestFactory
     Stream<DynamicTest> correctorRaisesTheMeasuredOrderByOne() {
-        return Samplers.UNIC_BASES.stream().map(base -> DynamicTest.dynamicTest(base, () -> {
+        return Samplers.UNIC_BASES.stream().filter(base -> !base.equals("ipndm_v")).map(base -> DynamicTest.dynamicTest(base, () -> {
             OrderMeasurement.Result plain = OrderMeasurement.measure(Samplers.get(base), Map.of());
             OrderMeasurement.Result corrected = OrderMeasurement.measure(Samplers.get(base + "+unic"), Map.of());
             System.out.print(plain.table());
