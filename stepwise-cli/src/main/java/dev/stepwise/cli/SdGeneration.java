@@ -108,7 +108,7 @@ final class SdGeneration {
         ComfyPrompt workflow = new ComfyPrompt(name, c.prompt, c.negative, w, h, c.batch, c.seed, c.sampling.steps,
                 c.cfg, checked.sampler().name(), checked.scheduler().name(), c.denoise,
                 init == null ? null : c.initImage.getFileName().toString(),
-                resize == InitImage.ResizeMode.CROP ? "center" : "disabled");
+                resize == InitImage.ResizeMode.CROP ? "center" : "disabled").withClipSkip(c.clipSkip);
         LinkedHashMap<Path, byte[]> files = new LinkedHashMap<>();
         if (total == 1) {
             files.put(c.out, PngWriter.encodeWithTexts(images.get(0), texts(info, workflow)));

@@ -118,6 +118,21 @@ class GenerateFromTest {
         assertArrayEquals(bytes(b), bytes(a));
     }
 
+    /** A run's ComfyUI chunk alone (what ComfyUI reads) carries its clip skip, as a CLIPSetLastLayer node. */
+    @Test
+    void theComfyUiChunkAloneRerunsAClipSkip() throws IOException {
+        Path a = dir.resolve("a.png"), b = dir.resolve("b.png");
+        Cli.Result r = run("--model", SD1, "--prompt", "a cat", "--negative", "", "--width", "64", "--height", "48",
+                "--steps", "3", "--seed", "5", "--clip-skip", "2", "-o", a.toString());
+        assertEquals(0, r.code(), r.err());
+        String workflow = dev.stepwise.onnx.image.PngInfo.text(bytes(a)).get("prompt");
+        assertTrue(workflow.contains("\"stop_at_clip_layer\":-2"), workflow);
+        Path from = png("comfy-only.png", "prompt", workflow);
+        r = run("--from", from.toString(), "--model", SD1, "-o", b.toString());
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(GenerateSdTest.pixels(a), GenerateSdTest.pixels(b), "clip skip 2 read back from the node");
+    }
+
     @Test
     void whatCannotBeRerunIsOneLineAndExit2() throws IOException {
         Path out = dir.resolve("o.png");

@@ -156,7 +156,26 @@ public record StoredSettings(String source, String prompt, String negative, Stri
             model = loader.path("inputs").get("ckpt_name").asText().replaceFirst("\\.(safetensors|ckpt|pt|pth)$", "");
         }
         return new StoredSettings(src, positive, negative, model, width, height, batch, seed, steps,
-                value(k, "cfg", where).asDouble(), sampler, scheduler, denoise, "cpu", CompatProfile.COMFYUI.name(), null);
+                value(k, "cfg", where).asDouble(), sampler, scheduler, denoise, "cpu", CompatProfile.COMFYUI.name(),
+                clipSkip(root, linked(root, k, "positive", where)));
+    }
+
+    /**
+     * The clip skip of a CLIPTextEncode whose clip input comes through CLIPSetLastLayer (stop_at_clip_layer -N is
+     * A1111's clip skip N; nodes.py allows -24..-1), or null when the encoder reads the loader's CLIP directly.
+     */
+    private static Integer clipSkip(JsonNode root, JsonNode encoder) {
+        JsonNode last = linked(root, encoder.path("inputs"), "clip", "the positive CLIPTextEncode");
+        if (last == null || !last.path("class_type").asText().equals("CLIPSetLastLayer")) {
+            return null;
+        }
+        String where = "the CLIPSetLastLayer";
+        JsonNode layer = value(last.path("inputs"), "stop_at_clip_layer", where);
+        if (!layer.canConvertToInt() || layer.asInt() > -1 || layer.asInt() < -24 || layer.asDouble() != layer.asInt()) {
+            throw new IllegalArgumentException(where + "'s stop_at_clip_layer is " + layer
+                    + "; allowed: a whole number from -24 to -1");
+        }
+        return -layer.asInt();
     }
 
     private static final List<String> SAMPLER_NODES = List.of("KSampler", "KSamplerAdvanced");

@@ -80,6 +80,30 @@ class StoredSettingsTest {
         assertEquals(1.0, s.denoise());
         assertEquals("cpu", s.rng());
         assertEquals("comfyui", s.compat());
+        assertNull(s.clipSkip(), "the encoders read the loader's CLIP: no clip skip stored");
+    }
+
+    @Test
+    void comfyUiClipSetLastLayerIsTheClipSkip() throws IOException {
+        StoredSettings s = read("prompt", fixture("comfyui-clip-skip-api.json"));
+        assertEquals(2, s.clipSkip(), "stop_at_clip_layer -2");
+        assertEquals("masterpiece best quality girl", s.prompt());
+        String odd = fixture("comfyui-clip-skip-api.json").replace("-2}", "0}");
+        String m = assertThrows(IllegalArgumentException.class, () -> read("prompt", odd)).getMessage();
+        assertEquals("the CLIPSetLastLayer's stop_at_clip_layer is 0; allowed: a whole number from -24 to -1", m);
+    }
+
+    /** The workflow Stepwise writes links both encoders through CLIPSetLastLayer above clip skip 1, and only then. */
+    @Test
+    void theWrittenWorkflowCarriesTheClipSkip() throws IOException {
+        ComfyPrompt w = new ComfyPrompt("sd1", "a cat", "", 64, 48, 1, 7, 4, 3, "euler", "karras", 1, null, null);
+        assertTrue(!w.format().contains("CLIPSetLastLayer"));
+        assertNull(read("prompt", w.format()).clipSkip());
+        String two = w.withClipSkip(3).format();
+        assertTrue(two.contains("\"13\":{\"inputs\":{\"stop_at_clip_layer\":-3,\"clip\":[\"4\",1]},"
+                + "\"class_type\":\"CLIPSetLastLayer\"}"), two);
+        assertTrue(two.contains("\"text\":\"a cat\",\"clip\":[\"13\",0]"), two);
+        assertEquals(3, read("prompt", two).clipSkip());
     }
 
     @Test
