@@ -15,7 +15,9 @@ Families (tiny widths stand in for the real ones: CLIP-L 768 -> 16 or 32, OpenCL
   sd2-v     v-prediction, DDIM config of SD2.1; tokenizer pads with "!"; no hidden states; timestep float32, 0-d
   sdxl      two text encoders (hidden_states; text_embeds from text_encoder_2), unet with text_embeds and time_ids
   sd3       transformer (hidden_states, encoder_hidden_states, pooled_projections, timestep), 16 latent channels,
-            FlowMatchEulerDiscrete shift 3.0, no text_encoder_3 (T5)
+            FlowMatchEulerDiscrete shift 3.0; text_encoder_3 a T5 v1.1-shaped encoder (input_ids int64 [B, S], S free
+            -> last_hidden_state [B, S, 48], the transformer's width: T5-XXL's 4096 is SD3's joint width) with
+            tokenizer_3/spiece.model, the test SentencePiece model of tools/sd/make_t5_tokenizer.py
   sd1-fp16  sd1's layout with float16 inputs and outputs (the graphs cast to float32 inside: ONNX Runtime's CPU
             provider has no float16 Conv kernel)
 
@@ -38,6 +40,7 @@ CLIP = os.path.join(ROOT, "stepwise-onnx", "src", "test", "resources", "clip")
 SEQ = 77
 TABLE = 61           # token ids are hashed into this many embedding rows (a prime, so ids spread)
 EOS = "<|endoftext|>"
+T5_DIR = os.path.join(ROOT, "stepwise-onnx", "src", "test", "resources", "t5")
 
 
 class TextEncoder(nn.Module):
@@ -87,6 +90,66 @@ class TextEncoder(nn.Module):
         if self.hidden_states:
             out += states
         return tuple(out)
+
+
+class RmsNorm(nn.Module):
+    """T5's layer norm: scale only, no mean subtraction, no bias (T5LayerNorm, eps 1e-6)."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.weight = nn.Parameter(1 + 0.3 * torch.randn(width))
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6))
+
+
+def relative_bucket(relative, buckets=32, max_distance=128):
+    """T5's bidirectional relative-position bucket (Raffel et al. 2020, sec. 2.1; transformers'
+    T5Attention._relative_position_bucket): half the buckets per direction, exact up to buckets/4, then log-spaced
+    up to max_distance."""
+    half = buckets // 2
+    out = (relative > 0).long() * half
+    distance = relative.abs()
+    exact = half // 2
+    large = exact + (torch.log(distance.float().clamp(min=1) / exact) / math.log(max_distance / exact)
+                     * (half - exact)).long()
+    large = torch.clamp(large, max=half - 1)
+    return out + torch.where(distance < exact, distance, large)
+
+
+class T5Encoder(nn.Module):
+    """T5 v1.1-shaped encoder: input_ids [B,S] int64 -> last_hidden_state [B,S,W]. Pre-norm blocks of unscaled
+    multi-head self-attention (no mask: ComfyUI and diffusers give SD3's T5 none) with a relative position bias
+    computed once and shared by every layer, and a gated-GELU feed-forward (gelu_new(wi_0 x) * wi_1 x); the final
+    RMS norm on the output. Token ids are hashed into TABLE rows, as the tiny CLIP encoders do."""
+
+    def __init__(self, width, layers, heads, ff):
+        super().__init__()
+        self.heads, self.dk = heads, width // heads
+        self.embed = nn.Embedding(TABLE, width)
+        self.bias = nn.Embedding(32, heads)
+        self.norms1 = nn.ModuleList(RmsNorm(width) for _ in range(layers))
+        self.qkv = nn.ModuleList(nn.Linear(width, 3 * width, bias=False) for _ in range(layers))
+        self.o = nn.ModuleList(nn.Linear(width, width, bias=False) for _ in range(layers))
+        self.norms2 = nn.ModuleList(RmsNorm(width) for _ in range(layers))
+        self.wi = nn.ModuleList(nn.Linear(width, 2 * ff, bias=False) for _ in range(layers))
+        self.wo = nn.ModuleList(nn.Linear(ff, width, bias=False) for _ in range(layers))
+        self.final = RmsNorm(width)
+
+    def forward(self, input_ids):
+        b, s = input_ids.shape
+        h = self.embed(input_ids % TABLE)
+        position = torch.arange(s)
+        bias = self.bias(relative_bucket(position.view(1, s) - position.view(s, 1)))   # [S, S, heads]
+        bias = bias.permute(2, 0, 1).unsqueeze(0)
+        for n1, qkv, o, n2, wi, wo in zip(self.norms1, self.qkv, self.o, self.norms2, self.wi, self.wo):
+            q, k, v = qkv(n1(h)).view(b, s, 3, self.heads, self.dk).permute(2, 0, 3, 1, 4)
+            attn = torch.softmax(q @ k.transpose(-1, -2) + bias, dim=-1)
+            h = h + o((attn @ v).transpose(1, 2).reshape(b, s, -1))
+            gate, up = wi(n2(h)).chunk(2, dim=-1)
+            gelu = 0.5 * gate * (1 + torch.tanh(math.sqrt(2 / math.pi) * (gate + 0.044715 * gate ** 3)))
+            h = h + wo(gelu * up)
+        return self.final(h)
 
 
 def timestep_embedding(t, dim):
@@ -209,7 +272,7 @@ FAMILIES = {
                            "shift": 3.0},
                 encoders=[dict(width=16, layers=2, pad=EOS, hidden=True, projection=16),
                           dict(width=24, layers=2, pad="!", hidden=True, projection=24)], timestep="float32",
-                joint=48),
+                joint=48, t5=dict(layers=2, heads=4, ff=64)),
     "sd1-fp16": dict(pipeline="StableDiffusionPipeline", seed=5, latent=4, scale=0.18215, fp16=True,
                      scheduler=dict(SD_SCHEDULER, _class_name="PNDMScheduler", prediction_type="epsilon",
                                     skip_prk_steps=True),
@@ -232,7 +295,11 @@ def build(name):
         denoiser = Denoiser(f["latent"], widths[0])
     modules = dict(encoders=encoders, denoiser=denoiser, decoder=VaeDecoder(f["latent"]),
                    encoder=VaeEncoder(f["latent"]))
-    for m in [*encoders, denoiser, modules["decoder"], modules["encoder"]]:
+    if "t5" in f:
+        # a seed of its own, drawn after the others, so that adding T5 left the other tiny weights as they were
+        torch.manual_seed(f["seed"] + 100)
+        modules["t5"] = T5Encoder(f["joint"], **f["t5"])
+    for m in [*encoders, denoiser, modules["decoder"], modules["encoder"], *([modules["t5"]] if "t5" in modules else [])]:
         m.eval()
     return modules
 
@@ -264,6 +331,17 @@ def tokenizer(dir, pad):
                dict(special, model_max_length=SEQ, do_lower_case=True, tokenizer_class="CLIPTokenizer"))
 
 
+def t5_tokenizer(dir):
+    """tokenizer_3/ as the export writes T5's: spiece.model and the slow tokenizer's config (T5: pad <pad> = 0,
+    eos </s> = 1, unk <unk> = 2, no bos)."""
+    os.makedirs(dir, exist_ok=True)
+    shutil.copyfile(os.path.join(T5_DIR, "spiece.model"), os.path.join(dir, "spiece.model"))
+    special = {"eos_token": "</s>", "pad_token": "<pad>", "unk_token": "<unk>"}
+    write_json(os.path.join(dir, "special_tokens_map.json"), special)
+    write_json(os.path.join(dir, "tokenizer_config.json"),
+               dict(special, model_max_length=512, extra_ids=0, legacy=True, tokenizer_class="T5Tokenizer"))
+
+
 def make(name):
     f = FAMILIES[name]
     m = build(name)
@@ -279,8 +357,8 @@ def make(name):
         components["tokenizer_2"] = ["transformers", "CLIPTokenizer"]
         components["text_encoder_2"] = ["transformers", "CLIPTextModelWithProjection"]
     if sd3:
-        components["text_encoder_3"] = [None, None]
-        components["tokenizer_3"] = [None, None]
+        components["text_encoder_3"] = ["transformers", "T5EncoderModel"]
+        components["tokenizer_3"] = ["transformers", "T5TokenizerFast"]
     write_json(os.path.join(dir, "model_index.json"),
                dict(components, _class_name=f["pipeline"], _diffusers_version="0.30.0"))
     write_json(os.path.join(dir, "scheduler", "scheduler_config.json"), dict(f["scheduler"], _diffusers_version="0.30.0"))
@@ -294,6 +372,13 @@ def make(name):
         dyn.update({o: {0: "batch_size"} for o in outs})
         export(module, (ids,), os.path.join(dir, "text_encoder" + suffix, "model.onnx"), ["input_ids"], outs, dyn,
                fp16)
+
+    if "t5" in m:
+        t5_tokenizer(os.path.join(dir, "tokenizer_3"))
+        export(m["t5"], (torch.zeros(1, SEQ, dtype=torch.int64),), os.path.join(dir, "text_encoder_3", "model.onnx"),
+               ["input_ids"], ["last_hidden_state"],
+               {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                "last_hidden_state": {0: "batch_size", 1: "sequence_length"}}, fp16)
 
     lat, b = f["latent"], 2
     sample = torch.randn(b, lat, 8, 8)

@@ -24,7 +24,12 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
 - SD3 (ModelSamplingDiscreteFlow, CONST): sigma(t) = shift t / (1 + (shift - 1) t) over t = 1..1000 / 1000,
   shift 3; the network sees x unscaled and timestep sigma * 1000; denoised = x - sigma v; the first noise is
   sigma_max * noise (no max_denoise variant); context = CLIP-L and CLIP-G penultimate states side by side,
-  zero-padded to the transformer's width, pooled = both text_embeds
+  zero-padded to the transformer's width, pooled = both text_embeds; with text_encoder_3 (comfy/text_encoders/
+  sd3_clip.py SD3ClipModel.encode_token_weights, T5XXLTokenizer) T5's last_hidden_state appended along the tokens:
+  each space-separated word of the prompt tokenized on its own by SentencePiece (python3-sentencepiece on
+  tokenizer_3/spiece.model; no start token), the end id 1 after the last, padded with 0 to at least 77 tokens
+  (min_length 77, no upper limit: one window however long); weights as for CLIP (sd1_clip.py
+  ClipTokenWeightEncoder: the empty sequence [1, 0, 0, ...] of the same length in the batch, interpolated from)
 - samplers: k-diffusion's euler, euler_ancestral (eta 1) and dpmpp_2m
 - VAE: pixels = decoder(latent / scaling_factor + shift_factor)
 - fp16 folders: every float input and output of a network rounded to float16 at its boundary
@@ -40,7 +45,8 @@ The conventions, each from ComfyUI (comfy/, k_diffusion/sampling.py):
   (BOS, EOS, pad) encoded in the same batch, z = (z - z_empty) * w + z_empty for each token of weight != 1; A1111
   (modules/sd_emphasis.py EmphasisOriginal): z * w, then z * (mean before / mean after) over the window; each text
   encoder weighted on its own, pooled = the first window's, unweighted; clip skip N: hidden_states[-N] (with the
-  final layer norm for SD1), applied by ComfyUI to every encoder and by A1111 to SD1's only
+  final layer norm for SD1), applied by ComfyUI to every encoder and by A1111 to SD1's only; SD3 (ComfyUI): CLIP-L
+  and CLIP-G padded to the transformer's width, T5 after them as above, its words written out by hand too
 
 The A1111 profile (a1111.json, a1111-*.npy; batches of 2, pixels of image 0 only), each from A1111 (modules/):
 - noise: the NV generator (rng_philox.py, through tools/fixtures/make_philox_noise.py's NumPy Philox4x32-10), one
@@ -67,6 +73,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import make_philox_noise  # noqa: E402
 import make_tiny  # noqa: E402
+import sentencepiece  # noqa: E402
 
 OUT = os.path.join(make_tiny.OUT, "reference")
 IDS = os.path.join(make_tiny.CLIP, "reference_ids.tsv")
@@ -78,6 +85,8 @@ CASES = [dict(family="sd1", width=64, height=64, steps=8, cfg=5.0, seed=42,
               samplers=["euler", "euler_ancestral", "dpmpp_2m"]),
          dict(family="sd2-v", width=48, height=64, steps=6, cfg=4.0, seed=3, samplers=["euler", "dpmpp_2m"]),
          dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=5, samplers=["euler", "dpmpp_2m"]),
+         # the folder without text_encoder_3: CLIP only, zero-padded (ComfyUI without T5)
+         dict(family="sd3", width=64, height=64, steps=6, cfg=4.0, seed=5, samplers=["euler"], t5=False),
          # float16 boundaries: a rounding flipped by kernel noise moves a value by 2^-11 and that propagates (measured 3.4e-4)
          dict(family="sd1-fp16", width=64, height=64, steps=6, cfg=4.0, seed=9, samplers=["euler"], tolerance=2e-3)]
 
@@ -131,7 +140,35 @@ def window(ids, pad):
     return torch.tensor([ids + [pad] * (77 - len(ids))], dtype=torch.int32)
 
 
-def encode(family, modules, ids):
+def t5_tokens(words):
+    """ComfyUI's T5 sequence for (word, weight) pairs: each word's SentencePiece ids (no end token), then the end
+    id 1, padded with 0 to at least 77 tokens; the weights per token (1 for the end and the padding)."""
+    sp = sentencepiece.SentencePieceProcessor(model_file=os.path.join(make_tiny.T5_DIR, "spiece.model"))
+    ids, weights = [], []
+    for word, weight in words:
+        piece = sp.encode(word)
+        ids += piece
+        weights += [weight] * len(piece)
+    ids.append(1)
+    weights.append(1.0)
+    pad = max(0, 77 - len(ids))
+    return ids + [0] * pad, weights + [1.0] * pad
+
+
+def t5_encoding(modules, words):
+    """T5's last_hidden_state [tokens, width] for (word, weight) pairs, weighted ComfyUI's way."""
+    ids, weights = t5_tokens(words)
+    batch = torch.tensor([ids, [1] + [0] * (len(ids) - 1)], dtype=torch.int64)
+    z = modules["t5"](batch)
+    out, empty = z[0].clone(), z[1]
+    for j, w in enumerate(weights):
+        if w != 1.0:
+            out[j] = (out[j] - empty[j]) * w + empty[j]
+    return out
+
+
+def encode(family, modules, ids, text=None):
+    """The conditioning of reference token ids; text: the prompt for SD3's T5 (None: no T5, zeros only pad)."""
     spec = make_tiny.FAMILIES[family]
     outs = []
     for e, enc in zip(spec["encoders"], modules["encoders"]):
@@ -146,6 +183,8 @@ def encode(family, modules, ids):
     if family == "sd3":
         lg = torch.cat([outs[0][2:][-2], outs[1][2:][-2]], dim=-1)
         lg = torch.nn.functional.pad(lg, (0, spec["joint"] - lg.shape[-1]))
+        if text is not None:
+            lg = torch.cat([lg, t5_encoding(modules, [(w, 1.0) for w in text.split(" ") if w])[None]], dim=-2)
         return lg, torch.cat([outs[0][0], outs[1][0]], dim=-1)
     return outs[0][0], None
 
@@ -269,8 +308,9 @@ def run_img2img(case, sampler, init):
     modules = make_tiny.build(family)
     spec = make_tiny.FAMILIES[family]
     ids = reference_ids()
-    cond = encode(family, modules, ids[PROMPT])
-    uncond = encode(family, modules, ids[NEGATIVE])
+    t5 = family == "sd3" and case.get("t5", True)
+    cond = encode(family, modules, ids[PROMPT], PROMPT if t5 else None)
+    uncond = encode(family, modules, ids[NEGATIVE], NEGATIVE if t5 else None)
     table = sigma_table(family)
     total = int(case["steps"] / case["denoise"])
     sigmas = karras(total, float(table[0]), float(table[-1]))[-(case["steps"] + 1):]
@@ -322,7 +362,10 @@ CONDITIONING = [dict(family="sd1", profile="comfyui", prompt=WEIGHTED),
                 dict(family="sd1", profile="a1111", prompt=WEIGHTED, clip_skip=3),
                 dict(family="sdxl", profile="comfyui", prompt=WEIGHTED, clip_skip=1),
                 # A1111 ignores clip skip on SDXL: the same as without it
-                dict(family="sdxl", profile="a1111", prompt=WEIGHTED, clip_skip=3)]
+                dict(family="sdxl", profile="a1111", prompt=WEIGHTED, clip_skip=3),
+                dict(family="sd3", profile="comfyui", prompt=WEIGHTED)]
+# ComfyUI's words of WEIGHTED for T5 (sd1_clip.py SDTokenizer.tokenize_with_weights: each weighted run split on " ")
+WEIGHTED_T5_WORDS = [("a", 1.0), ("cat", 1.3), ("on", 1.0), ("[grass]", 1.0)]
 
 
 def vocab_ids(pairs):
@@ -376,13 +419,18 @@ def conditioning():
         parts = [weighted_encoding(family, enc, e, ids, weights, case["profile"], case.get("clip_skip", 0))
                  for e, enc in zip(spec["encoders"], modules["encoders"])]
         context = torch.cat([z for z, _ in parts], dim=-1)
+        pooled = parts[-1][1]
+        if family == "sd3":
+            context = torch.nn.functional.pad(context, (0, spec["joint"] - context.shape[-1]))
+            context = torch.cat([context, t5_encoding(modules, WEIGHTED_T5_WORDS)])
+            pooled = torch.cat([p for _, p in parts])
         stem = "conditioning-%s-%s" % (family, case["profile"])
         if case.get("clip_skip"):
             stem += "-skip%d" % case["clip_skip"]
         np.save(os.path.join(OUT, stem + "-context.npy"), context.numpy().astype(np.float32))
-        if family == "sdxl":   # SD1 has no pooled embedding
-            np.save(os.path.join(OUT, stem + "-pooled.npy"), parts[-1][1].numpy().astype(np.float32))
-        written.append(dict(case, stem=stem, pooled=family == "sdxl", tolerance=1e-5))
+        if family != "sd1":   # SD1 has no pooled embedding
+            np.save(os.path.join(OUT, stem + "-pooled.npy"), pooled.numpy().astype(np.float32))
+        written.append(dict(case, stem=stem, pooled=family != "sd1", tolerance=1e-5))
         print(stem, "context", tuple(context.shape), "mean %.6f" % context.mean())
     with open(os.path.join(OUT, "conditioning.json"), "w") as f:
         json.dump(written, f, indent=2)
@@ -459,8 +507,9 @@ def run(case, sampler):
     family = case["family"]
     modules = make_tiny.build(family)
     ids = reference_ids()
-    cond = encode(family, modules, ids[PROMPT])
-    uncond = encode(family, modules, ids[NEGATIVE])
+    t5 = family == "sd3" and case.get("t5", True)
+    cond = encode(family, modules, ids[PROMPT], PROMPT if t5 else None)
+    uncond = encode(family, modules, ids[NEGATIVE], NEGATIVE if t5 else None)
     table = sigma_table(family)
     sigmas = karras(case["steps"], float(table[0]), float(table[-1]))
     spec = make_tiny.FAMILIES[family]
@@ -495,7 +544,7 @@ def main():
         for case in CASES:
             for sampler in case["samplers"]:
                 latent, pixels, calls = run(case, sampler)
-                stem = "%s-%s" % (case["family"], sampler)
+                stem = "%s%s-%s" % (case["family"], "" if case.get("t5", True) else "-no-t5", sampler)
                 np.save(os.path.join(OUT, stem + "-latent.npy"), latent.numpy().astype(np.float32))
                 np.save(os.path.join(OUT, stem + "-pixels.npy"), pixels.numpy().astype(np.float32))
                 settings = dict({k: v for k, v in case.items() if k != "samplers"}, tolerance=case.get("tolerance", 1e-5))

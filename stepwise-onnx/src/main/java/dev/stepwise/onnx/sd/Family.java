@@ -25,9 +25,9 @@ public enum Family {
             new Denoiser("unet", "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids",
                     "out_sample"), Pooling.LAST, false, 4, 0.13025, 0, 1024, 1024, false),
     /**
-     * SD3: CLIP-L and CLIP-G side by side, zero-padded to the transformer's width, as ComfyUI does without T5
-     * (comfy/text_encoders/sd3_clip.py), pooled = both projected poolings. A {@code text_encoder_3} (T5) in the
-     * folder is not used yet: its SentencePiece tokenizer is not implemented.
+     * SD3: CLIP-L and CLIP-G side by side, zero-padded to the transformer's width, pooled = both projected
+     * poolings; where the folder has {@code text_encoder_3}, T5's tokens after them along the sequence
+     * ({@link T5Encoder}); without it CLIP's alone, as ComfyUI does (comfy/text_encoders/sd3_clip.py).
      */
     SD3("sd3", "SD3", List.of(new Encoder("text_encoder", "tokenizer", 2, 0, false, "text_embeds"),
             new Encoder("text_encoder_2", "tokenizer_2", 2, 0, false, "text_embeds")),

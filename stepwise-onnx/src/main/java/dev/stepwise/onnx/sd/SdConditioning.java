@@ -45,6 +45,20 @@ public record SdConditioning(float[] context, int tokens, int width, float[] poo
         return new SdConditioning(c, tokens, width, pooled);
     }
 
+    /**
+     * This conditioning with another encoder's tokens after its own, along the sequence (SD3: T5's after CLIP-L and
+     * CLIP-G, comfy/text_encoders/sd3_clip.py torch.cat(..., dim=-2)); the widths must agree.
+     */
+    SdConditioning append(TextEncoder.Encoded more) {
+        if (more.width() != width) {
+            throw new IllegalArgumentException("cannot append tokens of " + more.width() + " values to a context of "
+                    + width);
+        }
+        float[] c = Arrays.copyOf(context, context.length + more.hidden().length);
+        System.arraycopy(more.hidden(), 0, c, context.length, more.hidden().length);
+        return new SdConditioning(c, tokens + more.tokens(), width, pooled);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SdConditioning s && tokens == s.tokens && width == s.width

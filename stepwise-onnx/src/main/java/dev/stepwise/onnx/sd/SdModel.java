@@ -30,6 +30,7 @@ public final class SdModel implements AutoCloseable {
     private final SchedulerConfig scheduler;
     private final ModelSampling sampling;
     private final List<TextEncoder> encoders;
+    private final T5Encoder t5;
     private final TextEncoders promptEncoder;
     private final TypedSession denoiserSession;
     private final SdNetwork network;
@@ -37,18 +38,19 @@ public final class SdModel implements AutoCloseable {
     private final OnnxOptions options;
     private VaeEncoder vaeEncoder;   // opened on first use: text-to-image never needs it
 
-    private SdModel(Path dir, Family family, SchedulerConfig scheduler, List<TextEncoder> encoders,
+    private SdModel(Path dir, Family family, SchedulerConfig scheduler, List<TextEncoder> encoders, T5Encoder t5,
                     TypedSession denoiserSession, SdNetwork network, VaeDecoder vae, OnnxOptions options) {
         this.dir = dir;
         this.family = family;
         this.scheduler = scheduler;
         this.sampling = CompatProfile.TimestepRule.NEAREST.apply(scheduler.sampling());
         this.encoders = encoders;
+        this.t5 = t5;
         this.denoiserSession = denoiserSession;
         this.network = network;
         this.vae = vae;
         this.options = options;
-        this.promptEncoder = new TextEncoders(family, encoders, network.contextWidth());
+        this.promptEncoder = new TextEncoders(family, encoders, network.contextWidth(), t5);
     }
 
     /** Whether {@code dir} is a diffusers model folder (it has {@code model_index.json}). */
@@ -76,18 +78,23 @@ public final class SdModel implements AutoCloseable {
                 opened.add(enc);
                 encoders.add(enc);
             }
+            T5Encoder t5 = family == Family.SD3 ? T5Encoder.openIfPresent(dir, options) : null;
+            if (t5 != null) {
+                opened.add(t5);
+            }
             Family.Denoiser d = family.denoiser();
             TypedSession ds = TypedSession.open(dir.resolve(d.folder()).resolve("model.onnx"),
                     d.folder().equals("unet") ? "the UNet" : "the SD3 transformer", options);
             opened.add(ds);
             SdNetwork network = new SdNetwork(family, ds, options.maxBatch());
             checkWidths(family, encoders, network);
+            checkT5(t5, network);
             double[] factors = vaeFactors(dir, family);
             TypedSession vs = TypedSession.open(dir.resolve("vae_decoder").resolve("model.onnx"), "the VAE decoder",
                     options);
             opened.add(vs);
             VaeDecoder vae = new VaeDecoder(vs, family, factors[0], factors[1]);
-            return new SdModel(dir, family, scheduler, encoders, ds, network, vae, options);
+            return new SdModel(dir, family, scheduler, encoders, t5, ds, network, vae, options);
         } catch (RuntimeException e) {
             for (AutoCloseable c : opened) {
                 try {
@@ -170,6 +177,16 @@ public final class SdModel implements AutoCloseable {
         }
     }
 
+    /** T5's width against the transformer's context: its tokens go after CLIP's (padded) ones, so they must match. */
+    private static void checkT5(T5Encoder t5, SdNetwork network) {
+        int ctx = network.contextWidth();
+        if (t5 != null && t5.width() > 0 && ctx > 0 && t5.width() != ctx) {
+            throw new IllegalArgumentException(t5.file() + ": output 'last_hidden_state' has " + t5.width()
+                    + " values per token, expected " + ctx + " (the width of " + network.file() + "'s input '"
+                    + Family.SD3.denoiser().context() + "', which takes T5's tokens after CLIP's)");
+        }
+    }
+
     /** scaling_factor and shift_factor from vae_decoder/config.json where given, else the family's. */
     private static double[] vaeFactors(Path dir, Family family) {
         Path file = dir.resolve("vae_decoder").resolve("config.json");
@@ -232,6 +249,11 @@ public final class SdModel implements AutoCloseable {
     /** The parameterisation the samplers see (ComfyUI's nearest-timestep rule for discrete models). */
     public ModelSampling sampling() {
         return sampling;
+    }
+
+    /** Whether the folder's T5 encoder (SD3's {@code text_encoder_3}) is in use. */
+    public boolean hasT5() {
+        return t5 != null;
     }
 
     /** Where prompts become conditioning; prompt weighting plugs in here. */
@@ -313,6 +335,9 @@ public final class SdModel implements AutoCloseable {
     public void close() {
         RuntimeException first = null;
         List<AutoCloseable> all = new ArrayList<>(encoders);
+        if (t5 != null) {
+            all.add(t5);
+        }
         all.add(denoiserSession);
         all.add(vae);
         if (vaeEncoder != null) {

@@ -11,11 +11,19 @@ final class TextEncoders implements PromptEncoder {
     private final Family family;
     private final List<TextEncoder> encoders;
     private final int contextWidth;
+    private final T5Encoder t5;
 
-    TextEncoders(Family family, List<TextEncoder> encoders, int contextWidth) {
+    /** @param t5 SD3's T5 encoder, or null (no text_encoder_3, or another family) */
+    TextEncoders(Family family, List<TextEncoder> encoders, int contextWidth, T5Encoder t5) {
         this.family = family;
         this.encoders = List.copyOf(encoders);
         this.contextWidth = contextWidth;
+        this.t5 = t5;
+    }
+
+    /** SD3's T5 encoder, or null. */
+    T5Encoder t5() {
+        return t5;
     }
 
     /** The encoders, in the family's order. */
@@ -28,6 +36,10 @@ final class TextEncoders implements PromptEncoder {
         return encoders.stream().map(TextEncoder::tokenizer).toList();
     }
 
+    /**
+     * {@inheritDoc} SD3's T5 needs the prompt's text, not CLIP's token ids: this conditioning has CLIP's part only,
+     * as without text_encoder_3; {@link #encode(String)} and {@link #encode(String, TextSettings)} add T5's.
+     */
     @Override
     public SdConditioning encode(List<List<int[]>> windows) {
         if (windows.size() != encoders.size()) {
@@ -45,6 +57,14 @@ final class TextEncoders implements PromptEncoder {
         return combine(parts);
     }
 
+    /** A plain prompt: CLIP's windows as {@link PromptEncoder#encode(String)}, then T5's tokens where there is T5. */
+    @Override
+    public SdConditioning encode(String prompt) {
+        SdConditioning clip = PromptEncoder.super.encode(prompt);
+        return t5 == null ? clip : clip.append(t5.encode(T5Encoder.plain(t5.tokenizer(), prompt)));
+    }
+
+    /** {@inheritDoc} SD3's T5 tokens, where there is T5, go after CLIP's, as the profile's UI forms them. */
     @Override
     public SdConditioning encode(String prompt, TextSettings settings) {
         List<TextEncoder.Encoded> parts = new ArrayList<>();
@@ -60,7 +80,8 @@ final class TextEncoders implements PromptEncoder {
             count = windows.count();
             parts.add(enc.encode(windows, settings.profile(), clipSkip(settings)));
         }
-        return combine(parts);
+        SdConditioning clip = combine(parts);
+        return t5 == null ? clip : clip.append(t5.encode(t5.tokens(prompt, settings.profile(), clip.tokens())));
     }
 
     /**

@@ -69,19 +69,26 @@ public final class PromptWeighting {
                     + (empty == null ? "no values" : empty.length + " values") + ", expected 77 x " + width);
         }
         for (int w = 0; w < windows.count(); w++) {
-            float[] weights = windows.weights(w);
-            int base = w * WINDOW * width;
-            for (int t = 0; t < WINDOW; t++) {
-                float m = weights[t];
-                if (m == 1f) {
-                    continue;
-                }
-                for (int c = 0, i = base + t * width, e = t * width; c < width; c++, i++, e++) {
-                    out[i] = (out[i] - empty[e]) * m + empty[e];
-                }
-            }
+            interpolate(out, w * WINDOW * width, windows.weights(w), empty, width);
         }
         return out;
+    }
+
+    /**
+     * ComfyUI's interpolation in place over {@code weights.length} tokens of {@code hidden} from token offset
+     * {@code base / width}: z = (z - z_empty) * w + z_empty for each token of weight w != 1, {@code empty} the
+     * empty prompt's encoding at the same positions (from 0).
+     */
+    public static void interpolate(float[] hidden, int base, float[] weights, float[] empty, int width) {
+        for (int t = 0; t < weights.length; t++) {
+            float m = weights[t];
+            if (m == 1f) {
+                continue;
+            }
+            for (int c = 0, i = base + t * width, e = t * width; c < width; c++, i++, e++) {
+                hidden[i] = (hidden[i] - empty[e]) * m + empty[e];
+            }
+        }
     }
 
     private static void checkShape(float[] hidden, TokenWindows windows, int width, String what) {

@@ -112,15 +112,25 @@ class SdModelTest {
             assertEquals(49407, m.promptEncoder().tokenizers().get(0).pad());
         }
         try (SdModel m = load("sd3")) {
+            assertTrue(m.hasT5());
             SdConditioning c = m.promptEncoder().encode("a cat");
             assertEquals(48, c.width());
             assertEquals(16 + 24, c.pooled().length);
-            // CLIP-L and CLIP-G fill 40 of the 48 values; the rest is T5's zero padding
-            for (int t = 0; t < c.tokens(); t++) {
+            // CLIP's 77 tokens, then T5's 77 (a cat = 57 | 41 92, then EOS 1, padded with 0 to 77)
+            assertEquals(77 + 77, c.tokens());
+            // CLIP-L and CLIP-G fill 40 of the 48 values of CLIP's tokens; the rest is zero padding
+            for (int t = 0; t < 77; t++) {
                 for (int k = 40; k < 48; k++) {
                     assertEquals(0f, c.context()[t * 48 + k]);
                 }
             }
+            assertNotEquals(0f, c.context()[77 * 48 + 47]);
+            // T5 takes one sequence however long: "cat" is 2 pieces in the test spiece.model (python3-sentencepiece)
+            assertEquals(154 + 100 * 2 + 1, m.promptEncoder().encode("cat ".repeat(100)).tokens());
+        }
+        try (SdModel m = SdModel.load(sd3WithoutT5(tmp.resolve("no-t5")), OnnxOptions.defaults())) {
+            assertFalse(m.hasT5());
+            assertEquals(77, m.promptEncoder().encode("a cat").tokens());
         }
     }
 
@@ -213,7 +223,23 @@ class SdModelTest {
     Path tmp;
 
     private Path copy(String name) {
-        Path to = tmp.resolve(name);
+        return copy(name, tmp.resolve(name));
+    }
+
+    /** The tiny SD3 folder without text_encoder_3 and tokenizer_3 (CLIP only), copied to {@code to}. */
+    static Path sd3WithoutT5(Path to) {
+        copy("sd3", to);
+        for (String part : List.of("text_encoder_3/model.onnx", "tokenizer_3/spiece.model")) {
+            try {
+                Files.delete(to.resolve(part));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return to;
+    }
+
+    static Path copy(String name, Path to) {
         Path from = fixture(name);
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {
@@ -282,6 +308,24 @@ class SdModelTest {
         replace(d, "text_encoder/model.onnx", "sd2-v");
         assertEquals(d.resolve("unet/model.onnx") + ": input 'encoder_hidden_states' takes 32 values per token, but"
                 + " the text encoders give 24 (24 from text_encoder/last_hidden_state); expected them to match", failure(d));
+    }
+
+    @Test
+    void t5WidthMustMatchTheTransformer() throws IOException {
+        Path d = copy("sd3");
+        Files.copy(fixture("sd1").resolve("text_encoder/model.onnx"), d.resolve("text_encoder_3/model.onnx"),
+                StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(d.resolve("text_encoder_3/model.onnx") + ": output 'last_hidden_state' has 32 values per token,"
+                + " expected 48 (the width of " + d.resolve("transformer/model.onnx") + "'s input"
+                + " 'encoder_hidden_states', which takes T5's tokens after CLIP's)", failure(d));
+    }
+
+    @Test
+    void t5WithoutItsTokenizerIsNamed() throws IOException {
+        Path d = copy("sd3");
+        Files.delete(d.resolve("tokenizer_3/spiece.model"));
+        assertEquals(d.resolve("tokenizer_3/spiece.model") + ": missing (expected a SentencePiece model, spiece.model)",
+                failure(d));
     }
 
     @Test

@@ -12,12 +12,14 @@ import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.io.Npy;
 import dev.stepwise.core.tensor.Tensor;
+import dev.stepwise.onnx.OnnxOptions;
 import dev.stepwise.onnx.image.InitImage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -30,6 +32,9 @@ class SdReferenceTest {
     static List<JsonNode> cases() throws IOException {
         return read("cases.json");
     }
+
+    @TempDir
+    static Path tmp;
 
     static Path dir() {
         return SdModelTest.fixture("reference");
@@ -83,7 +88,11 @@ class SdReferenceTest {
         Tensor pixels = Npy.read(dir().resolve(stem + "-pixels.npy"));
         int w = c.get("width").asInt(), h = c.get("height").asInt(), batch = c.path("batch").asInt(1);
         CompatProfile compat = CompatProfile.parse(c.path("compat").asText("comfyui"));
-        try (SdModel sd = SdModelTest.load(c.get("family").asText())) {
+        // "t5": false is SD3 without text_encoder_3 (CLIP alone, zero-padded)
+        boolean t5 = c.path("t5").asBoolean(true);
+        try (SdModel sd = t5 ? SdModelTest.load(c.get("family").asText())
+                : SdModel.load(SdModelTest.sd3WithoutT5(tmp.resolve(stem)), OnnxOptions.defaults())) {
+            assertEquals(t5 && sd.family() == Family.SD3, sd.hasT5());
             SampleRequest.Builder b = SampleRequest.builder(sd.model(sd.network(), w, h, compat.timesteps()))
                     .compat(compat).batch(batch)
                     .sampler(c.get("sampler").asText()).scheduler(c.get("scheduler").asText())
