@@ -111,7 +111,7 @@ final class ExecutorModels {
     /**
      * The plan's cells on its model, opened on the device of {@code options}.
      *
-     * @param modelsHome where this executor finds model names
+     * @param modelsHome where this executor finds model names: a path, or {@link BundledModels#HOME}
      * @param driverKey  the model's key on the driver: an executor whose model differs (other files at the same
      *                   path) must not write cells under the driver's ids
      * @param folder     the report folder, a local path on this executor, or the {@link #referencesHome} standing
@@ -122,7 +122,7 @@ final class ExecutorModels {
         String key = text.key() + "|" + modelsHome + "|" + TaskDevice.describe(options) + "|" + folder;
         return PLANS.computeIfAbsent(key, k -> {
             Plan plan = text.plan();
-            Path home = Path.of(modelsHome);
+            Path home = BundledModels.home(modelsHome);
             ModelSource source = SOURCES.computeIfAbsent(plan.model() + "|" + modelsHome + "|"
                     + TaskDevice.describe(options), s -> open(plan, home, options));
             if (!source.key().equals(driverKey)) {

@@ -56,7 +56,10 @@ import scala.Tuple2;
  * to {@value #LOG} in the report folder ({@code --verbose} also shows it on stderr).
  */
 public final class SparkCompare {
-    /** Where executors find model names (default: the driver's models folder, which they must mount too). */
+    /**
+     * Where executors find model names (default: the job jar's built-in models for a built-in model, else the
+     * driver's models folder, which they must mount too).
+     */
     static final String MODELS_CONF = "spark.stepwise.models";
     /** Spark's log, in the report folder. */
     static final String LOG = "spark.log";
@@ -215,7 +218,11 @@ public final class SparkCompare {
         // Spark's classes log as soon as they load: none is touched before its log goes to the report folder.
         String master = setting(a, "spark.master", "local[*]");
         checkMaster(master);
-        String modelsHome = setting(a, MODELS_CONF, home.toAbsolutePath().toString());
+        // A built-in model goes with the job jar unless the user points the executors at a models folder.
+        String modelsHome = setting(a, MODELS_CONF, null);
+        if (modelsHome == null) {
+            modelsHome = BundledModels.has(plan.model()) ? BundledModels.HOME : home.toAbsolutePath().toString();
+        }
 
         try (ModelSource source = ModelSources.open(plan, home, OnnxOptions.defaults().withThreads(1))) {
             SparkConf conf;
