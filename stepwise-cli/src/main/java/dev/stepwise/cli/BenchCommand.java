@@ -292,12 +292,13 @@ final class BenchCommand implements Runnable {
                 }
                 Path planFile = Files.write(dir.resolve("plan.json"), planJson());
                 String url = master != null ? master : "local[" + workers + "]";
-                List<String> args = SparkEngine.arguments(planFile, dir.resolve("spark"), url, Map.of(), limit, null,
-                        false, false);
+                List<String> args = SparkEngine.arguments(planFile, dir.resolve("spark").toString(), url, Map.of(), limit,
+                        null, false, false);
                 SparkEngine.classpath(spec.commandLine().getErr());   // a build of the module is not Spark's start-up
                 String[] timing = new String[1];
                 long t = System.nanoTime();
-                int code = SparkEngine.run(args, dir.resolve("spark"), Comparison.Listener.NONE, line -> {
+                Path sparkOut = dir.resolve("spark");
+                int code = SparkEngine.run(args, sparkOut, sparkOut.toString(), Comparison.Listener.NONE, line -> {
                     if (line.kind().equals("timing")) {
                         timing[0] = line.rest();
                     }

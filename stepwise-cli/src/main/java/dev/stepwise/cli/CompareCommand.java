@@ -76,10 +76,13 @@ final class CompareCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "PLAN", description = "A plan file (.json, .yaml or .yml).")
     Path planFile;
 
-    @Option(names = {"-o", "--out"}, paramLabel = "DIR", defaultValue = "compare-report",
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR|URI", defaultValue = "compare-report",
             description = "Report folder (created; a folder of an earlier run of the same plan and model is resumed, "
                     + "another plan's or model's is refused unless --force; a symbolic link to a folder is followed;"
-                    + " a path that is not a folder is refused). Default: ${DEFAULT-VALUE}.")
+                    + " a path that is not a folder is refused; with --engine spark also hdfs://, s3a://... URIs)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String outOption;
+    /** The report folder, when it is a local path (else only --engine spark's, through Hadoop). */
     Path out;
 
     @Option(names = "--name", paramLabel = "TEXT", description = "Report title. Default: \"comparison\".")
@@ -190,6 +193,14 @@ final class CompareCommand implements Callable<Integer> {
         List<Cell> cells = PlanCheck.check(plan, home, limits);
         int workers = plan.parallel() > 0 ? plan.parallel() : Runtime.getRuntime().availableProcessors();
         OnnxOptions options = onnx.options(workers, limits);
+        if (!ReportFolder.isLocal(outOption)) {
+            if (engine != Engine.spark) {
+                throw new UsageException("--out '" + outOption + "' is a URI of another file system than the local"
+                        + " one; only --engine spark writes there (through Hadoop's FileSystem API); give a folder");
+            }
+            return onSpark(stdout, spec.commandLine().getErr());   // the driver checks it there
+        }
+        out = Path.of(outOption);
         Outputs.checkFolder("--out", out);
         ReportFolder.checkNotSomeoneElses("--out", out);
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
@@ -229,11 +240,12 @@ final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--device and --threads are the local engine's; with --engine spark a task runs"
                     + " on the GPU Spark gives it (spark.task.resource.gpu.amount), else on its spark.task.cpus cores");
         }
-        List<String> args = SparkEngine.arguments(planFile, out, master, sparkConf, limit, scores, force, verbose);
+        String shown = out != null ? out.toString() : outOption;
+        List<String> args = SparkEngine.arguments(planFile, shown, master, sparkConf, limit, scores, force, verbose);
         List<String> lines = new ArrayList<>();   // the summary line, printed once the bar is gone
         int code;
-        try (CellProgress progress = new CellProgress(!noProgress, out, stderr)) {
-            code = SparkEngine.run(args, out, progress, line -> {
+        try (CellProgress progress = new CellProgress(!noProgress, shown, stderr)) {
+            code = SparkEngine.run(args, out, shown, progress, line -> {
                 if (!line.kind().equals("timing")) {
                     lines.add(line.rest().isEmpty() ? line.kind() : line.kind() + " " + line.rest());
                 }
@@ -259,7 +271,7 @@ final class CompareCommand implements Callable<Integer> {
         List<CellResult> results;
         try (ModelSource source = ModelSources.open(plan, home, options);
              OnInterrupt interrupt = new OnInterrupt(Comparison.ids(plan, cells, source), out, resumeCommand, stderr)) {
-            try (CellProgress progress = new CellProgress(progressWanted, out, stderr)) {
+            try (CellProgress progress = new CellProgress(progressWanted, out.toString(), stderr)) {
                 results = Comparison.run(plan, cells, source, out, progress, force);
             } catch (ReportFolder.MismatchException e) {
                 throw new UsageException(e.refusal());
@@ -523,11 +535,11 @@ final class CompareCommand implements Callable<Integer> {
     /** A bar over the plan's cells with ETA, on a terminal only; a line on stderr for a resumed or replaced report. */
     private static final class CellProgress implements Comparison.Listener, AutoCloseable {
         private final boolean wanted;
-        private final Path out;
+        private final String out;
         private final PrintWriter err;
         private me.tongfei.progressbar.ProgressBar bar;
 
-        CellProgress(boolean wanted, Path out, PrintWriter err) {
+        CellProgress(boolean wanted, String out, PrintWriter err) {
             this.wanted = Progress.shown(wanted);
             this.out = out;
             this.err = err;

@@ -52,11 +52,13 @@ final class SparkEngine {
      * Runs the child and returns its exit code (0 done, 1 a failure, 2 bad input: it has printed its one line).
      *
      * @param args     SparkCompare's arguments (PLAN --out DIR ...)
+     * @param out      the report folder when it is a local path, else null
+     * @param shown    the report folder as messages name it
      * @param listener fed with the child's progress
      * @param other    stdout lines that are not progress (the summary line, timings)
      */
-    static int run(List<String> args, Path out, Comparison.Listener listener, Consumer<Line> other, PrintWriter err,
-                   String resumeCommand) throws IOException {
+    static int run(List<String> args, Path out, String shown, Comparison.Listener listener, Consumer<Line> other,
+                   PrintWriter err, String resumeCommand) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
@@ -74,7 +76,7 @@ final class SparkEngine {
         AtomicBoolean fired = new AtomicBoolean();
         Thread hook = new Thread(() -> {
             fired.set(true);
-            interrupted(child, out, err, resumeCommand);
+            interrupted(child, out, shown, err, resumeCommand);
         }, "stepwise-spark-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
         Thread errors = pump(new BufferedReader(new InputStreamReader(child.getErrorStream(), StandardCharsets.UTF_8)), err);
@@ -156,20 +158,24 @@ final class SparkEngine {
     }
 
     /** Ctrl-C: the child (which got it too) stops its context; the finished cells stay, the rerun continues. */
-    private static void interrupted(Process child, Path out, PrintWriter err, String resumeCommand) {
+    private static void interrupted(Process child, Path out, String shown, PrintWriter err, String resumeCommand) {
         child.destroy();
         try {
             child.waitFor(STOP_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        long kept;
-        try (Stream<Path> s = Files.list(out.resolve(CellStore.CELLS))) {
-            kept = s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
-        } catch (IOException e) {
-            kept = 0;
+        if (out == null) {
+            err.println("stepwise compare: interrupted; the finished cells are kept in " + shown);
+        } else {
+            long kept;
+            try (Stream<Path> s = Files.list(out.resolve(CellStore.CELLS))) {
+                kept = s.filter(p -> p.getFileName().toString().endsWith(".json")).count();
+            } catch (IOException e) {
+                kept = 0;
+            }
+            err.println("stepwise compare: interrupted; " + kept + " cells are kept in " + out);
         }
-        err.println("stepwise compare: interrupted; " + kept + " cells are kept in " + out);
         err.println("resume with: " + resumeCommand);
         err.flush();
     }
@@ -261,9 +267,9 @@ final class SparkEngine {
     }
 
     /** SparkCompare's arguments for a compare command line's engine options. */
-    static List<String> arguments(Path plan, Path out, String master, Map<String, String> conf, Map<String, String> limits,
+    static List<String> arguments(Path plan, String out, String master, Map<String, String> conf, Map<String, String> limits,
                                   Path scores, boolean force, boolean verbose) {
-        List<String> a = new ArrayList<>(List.of(plan.toString(), "--out", out.toString()));
+        List<String> a = new ArrayList<>(List.of(plan.toString(), "--out", out));
         if (master != null) {
             a.addAll(List.of("--master", master));
         }

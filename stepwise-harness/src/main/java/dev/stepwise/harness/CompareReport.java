@@ -71,10 +71,15 @@ public final class CompareReport {
 
     /** The line a finished run prints, whichever engine ran it: plan, cells, configurations, model, failures, summary. */
     public static String doneLine(Plan plan, int cells, Summary summary, Path out) {
+        return doneLine(plan, cells, summary, out.resolve("summary.md").toString());
+    }
+
+    /** As {@link #doneLine(Plan, int, Summary, Path)}, with the summary's location spelled out (a URI). */
+    public static String doneLine(Plan plan, int cells, Summary summary, String summaryFile) {
         long failed = summary.rows().stream().mapToLong(Summary.Row::failed).sum();
         return String.format(Locale.ROOT, "%s: %d cells (%d configurations) on %s%s -> %s", plan.name(), cells,
                 summary.rows().size(), summary.model(), failed == 0 ? "" : ", " + failed + " failed (see cells.csv)",
-                out.resolve("summary.md"));
+                summaryFile);
     }
 
     private static long lap(Map<String, Double> seconds, String stage, long since) {

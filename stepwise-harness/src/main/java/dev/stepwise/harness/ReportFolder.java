@@ -26,8 +26,11 @@ public final class ReportFolder {
             "batch", "reference");
     /** The field of {@code plan.json} that records the model's key. */
     static final String MODEL_KEY = "model_key";
-    /** What the report step writes afresh from the cells (ReportWriter, ScoringSheet, Grids, Charts, Scatters). */
-    private static final List<String> GENERATED = List.of("cells.csv", "cells.json", "summary.csv", "summary.json",
+    /**
+     * What the report step writes afresh from the cells (ReportWriter, ScoringSheet, Grids, Charts, Scatters): files
+     * and folders directly in the report folder.
+     */
+    public static final List<String> GENERATED = List.of("cells.csv", "cells.json", "summary.csv", "summary.json",
             "summary.md", "index.html", ScoringSheet.SHEET, "grids", "plots");
     private static final int SHOWN = 60;
 
@@ -71,16 +74,34 @@ public final class ReportFolder {
      * @throws IllegalArgumentException naming the folder
      */
     public static void checkNotSomeoneElses(String option, Path dir) throws IOException {
-        if (!Files.isDirectory(dir) || Files.exists(dir.resolve(CellStore.PLAN_FILE))
-                || Files.isDirectory(dir.resolve(CellStore.CELLS))) {
+        if (!Files.isDirectory(dir)) {
             return;
         }
         try (Stream<Path> entries = Files.list(dir)) {
-            if (entries.findAny().isPresent()) {
-                throw new IllegalArgumentException(option + " '" + dir + "' is a folder with other files in it and no"
-                        + " Stepwise report; give a new or empty folder for the report");
-            }
+            checkNotSomeoneElses(option, dir.toString(), entries.map(p -> p.getFileName().toString()).toList());
         }
+    }
+
+    /**
+     * As {@link #checkNotSomeoneElses(String, Path)}, for a folder given by the names in it (a folder on another
+     * file system, listed there).
+     *
+     * @param dir     the folder as the message names it
+     * @param entries the names of the files and folders in it
+     */
+    public static void checkNotSomeoneElses(String option, String dir, List<String> entries) {
+        if (!entries.isEmpty() && !entries.contains(CellStore.PLAN_FILE) && !entries.contains(CellStore.CELLS)) {
+            throw new IllegalArgumentException(option + " '" + dir + "' is a folder with other files in it and no"
+                    + " Stepwise report; give a new or empty folder for the report");
+        }
+    }
+
+    /**
+     * Whether a report folder as the user gave it is a local path (a path or a {@code file:} URI) rather than a URI
+     * of another file system ({@code hdfs://}, {@code s3a://}), which only the Spark engine writes, through Hadoop.
+     */
+    public static boolean isLocal(String folder) {
+        return folder.startsWith("file:") || !folder.matches("[A-Za-z][A-Za-z0-9+.-]+://.*");
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.stepwise.spark;
 
 import dev.stepwise.core.model.Model;
 import dev.stepwise.harness.CallTimer;
+import dev.stepwise.harness.CellRunner;
 import dev.stepwise.harness.CellStore;
 import dev.stepwise.onnx.OnnxOptions;
 import java.nio.file.Path;
@@ -37,16 +38,25 @@ record CellTask(PlanText plan, String modelsHome, String modelKey, String folder
         } catch (IllegalArgumentException e) {
             throw new TaskFailure("host " + ExecutorModels.host() + ": " + e.getMessage());
         }
-        HadoopSink sink = HadoopSink.open(folder, hadoop);
+        HadoopFolder sink = HadoopFolder.open(folder, hadoop);
+        Path local = sink.localPath();
         ExecutorModels.Prepared p = ExecutorModels.prepare(plan, modelsHome, modelKey,
-                Path.of(new org.apache.hadoop.fs.Path(folder).toUri()), options);
+                local != null ? local : ExecutorModels.referencesHome(sink), options);
+        // A folder that is not local gets the references this executor solved before each record (which marks its
+        // cell done), so that no finished cell's reference is missing there.
+        CellRunner.Sink out = local != null ? sink : (path, bytes) -> {
+            if (path.startsWith(CellStore.CELLS + "/")) {
+                ExecutorModels.pushReferences(sink);
+            }
+            sink.write(path, bytes);
+        };
         CallTimer timer = new CallTimer();
         Model model = p.source().model(timer);
         while (cells.hasNext()) {
             int i = cells.next();
             String id = p.ids().get(i);
             if (!sink.exists(CellStore.recordPath(id))) {
-                p.runner().run(p.cells().get(i), id, model, timer, sink);
+                p.runner().run(p.cells().get(i), id, model, timer, out);
                 computed.add(1);
             }
             finished.add(1);

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
@@ -55,7 +56,10 @@ import scala.Tuple2;
  * to {@value #LOG} in the report folder ({@code --verbose} also shows it on stderr).
  */
 public final class SparkCompare {
-    /** Where executors find model names (default: the driver's models folder, which they must mount too). */
+    /**
+     * Where executors find model names (default: the job jar's built-in models for a built-in model, else the
+     * driver's models folder, which they must mount too).
+     */
     static final String MODELS_CONF = "spark.stepwise.models";
     /** Spark's log, in the report folder. */
     static final String LOG = "spark.log";
@@ -188,9 +192,24 @@ public final class SparkCompare {
         byte[] text = Files.readAllBytes(a.plan);
         Path home = ModelFolders.home();
         List<Cell> cells = PlanCheck.check(plan, home, a.limits);
-        Path dir = localFolder(a.out);
-        checkFolder(dir);
-        ReportFolder.checkNotSomeoneElses("--out", dir);
+        boolean local = ReportFolder.isLocal(a.out);
+        // A folder on another file system is worked on in a local stage (StagedFolder), kept in step with it.
+        Path dir = local ? localFolder(a.out) : Files.createTempDirectory("stepwise-spark-report-");
+        try {
+            return compare(a, plan, text, home, cells, dir, local, out);
+        } finally {
+            if (!local) {
+                StagedFolder.remove(dir);
+            }
+        }
+    }
+
+    private static int compare(Args a, Plan plan, byte[] text, Path home, List<Cell> cells, Path dir, boolean local,
+                               PrintStream out) throws IOException {
+        if (local) {
+            checkFolder(dir);
+            ReportFolder.checkNotSomeoneElses("--out", dir);
+        }
         Checklist list = plan.checklist() == null ? null : Checklist.read(plan.checklist(), plan);
         Path scoresFile = a.scores != null ? a.scores : dir.resolve(ScoringSheet.SCORES);
         if (a.scores != null && !Files.isRegularFile(a.scores)) {
@@ -199,14 +218,36 @@ public final class SparkCompare {
         // Spark's classes log as soon as they load: none is touched before its log goes to the report folder.
         String master = setting(a, "spark.master", "local[*]");
         checkMaster(master);
-        String modelsHome = setting(a, MODELS_CONF, home.toAbsolutePath().toString());
+        // A built-in model goes with the job jar unless the user points the executors at a models folder.
+        String modelsHome = setting(a, MODELS_CONF, null);
+        if (modelsHome == null) {
+            modelsHome = BundledModels.has(plan.model()) ? BundledModels.HOME : home.toAbsolutePath().toString();
+        }
 
         try (ModelSource source = ModelSources.open(plan, home, OnnxOptions.defaults().withThreads(1))) {
+            SparkConf conf;
+            Map<String, String> hadoop;
+            String folder;
+            StagedFolder stage = null;
+            if (!local) {
+                // Hadoop's file systems log too: the stage's log first, then the folder is opened and checked.
+                logTo(dir.resolve(LOG), a.verbose);
+                conf = sparkConf(a, plan, master);
+                hadoop = hadoopSettings(conf);
+                stage = open(a.out, hadoop, dir);
+                folder = stage.folder().uri();
+            } else {
+                conf = null;
+                hadoop = null;
+                folder = dir.toAbsolutePath().toUri().toString();
+            }
+            boolean[] replaced = {false};
             Comparison.Pending pending;
             try {
                 pending = Comparison.prepare(plan, cells, source, dir, new Comparison.Listener() {
                     @Override
                     public void replaced(String difference, int removed) {
+                        replaced[0] = true;
                         out.println(REPLACED + " " + removed + " " + difference);
                     }
 
@@ -216,65 +257,108 @@ public final class SparkCompare {
                     }
                 }, a.force);
             } catch (ReportFolder.MismatchException e) {
-                throw new Usage(e.refusal());
+                throw new Usage(stage == null ? e.refusal() : e.refusal().replace("'" + dir + "'", "'" + a.out + "'"));
             }
-            logTo(dir.resolve(LOG), a.verbose);
-            SparkConf conf = new SparkConf(true).setAppName("stepwise compare: " + plan.name());
-            a.conf.forEach(conf::set);
-            conf.setMaster(master);
-            // Spark's console progress bar would write over ours; ours counts cells, not tasks.
-            conf.set("spark.ui.showConsoleProgress", "false");
-            String jar = ownJar();
-            if (!master.startsWith("local") && !conf.contains("spark.jars") && jar != null) {
-                conf.set("spark.jars", jar);   // the executors need the job's classes; spark-submit sets it itself
-            }
-            Map<String, String> hadoop = hadoopSettings(conf);
-            String folder = dir.toAbsolutePath().toUri().toString();
-            try {
-                HadoopSink.open(folder, hadoop).probe(CellStore.CELLS);
-            } catch (IOException e) {
-                throw new Usage("--out '" + a.out + "' is not writable: " + oneLine(e));
+            String logShown;
+            if (stage == null) {
+                logTo(dir.resolve(LOG), a.verbose);
+                conf = sparkConf(a, plan, master);
+                hadoop = hadoopSettings(conf);
+                try {
+                    HadoopFolder.open(folder, hadoop).probe(CellStore.CELLS);
+                } catch (IOException e) {
+                    throw new Usage("--out '" + a.out + "' is not writable: " + oneLine(e));
+                }
+                logShown = dir.resolve(LOG).toString();
+            } else {
+                stage.afterPrepare(replaced[0], Set.copyOf(pending.ids()));
+                logShown = folder + "/" + LOG;
             }
             long computed = 0;
             double startup = 0, job = 0;
             double[] setup = {0};
-            if (!pending.todo().isEmpty()) {
-                long t0 = System.nanoTime();
-                JavaSparkContext sc;
-                try {
-                    sc = new JavaSparkContext(conf);
-                } catch (RuntimeException e) {
-                    throw new Usage("--master '" + master + "': Spark did not start: " + oneLine(e)
-                            + " (Spark's log: " + dir.resolve(LOG) + ")");
+            try {
+                if (!pending.todo().isEmpty()) {
+                    long t0 = System.nanoTime();
+                    JavaSparkContext sc;
+                    try {
+                        sc = new JavaSparkContext(conf);
+                    } catch (RuntimeException e) {
+                        throw new Usage("--master '" + master + "': Spark did not start: " + oneLine(e)
+                                + " (Spark's log: " + logShown + ")");
+                    }
+                    try {
+                        sc.sc().uiWebUrl().foreach(url -> {
+                            out.println(UI + " " + url);
+                            return null;
+                        });
+                        startup = (System.nanoTime() - t0) / 1e9;
+                        long t1 = System.nanoTime();
+                        computed = runCells(sc, PlanText.of(a.plan, text), pending, cells.size(),
+                                modelsHome, source.key(), folder, hadoop, out, logShown, setup);
+                        job = (System.nanoTime() - t1) / 1e9 - setup[0];
+                    } finally {
+                        sc.stop();
+                    }
                 }
-                try {
-                    sc.sc().uiWebUrl().foreach(url -> {
-                        out.println(UI + " " + url);
-                        return null;
-                    });
-                    startup = (System.nanoTime() - t0) / 1e9;
-                    long t1 = System.nanoTime();
-                    computed = runCells(sc, PlanText.of(a.plan, text), pending, cells.size(),
-                            modelsHome, source.key(), folder, hadoop, out, dir, setup);
-                    job = (System.nanoTime() - t1) / 1e9 - setup[0];
-                } finally {
-                    sc.stop();
+                long t2 = System.nanoTime();
+                if (stage != null) {
+                    stage.pull();   // the records, samples and references the executors wrote
+                }
+                List<CellResult> results = pending.collect();
+                Summary summary = CompareReport.write(plan, cells, results, source, list, scoresFile, dir);
+                if (stage != null) {
+                    stage.pushReport();
+                }
+                out.printf(Locale.ROOT, "%s %.3f %.3f %.3f %.3f %d%n", TIMING, startup, setup[0], job,
+                        (System.nanoTime() - t2) / 1e9, computed);
+                out.println(stage == null ? CompareReport.doneLine(plan, cells.size(), summary, dir)
+                        : CompareReport.doneLine(plan, cells.size(), summary, folder + "/summary.md"));
+                return 0;
+            } finally {
+                if (stage != null) {
+                    stage.pushLog(LOG);
                 }
             }
-            long t2 = System.nanoTime();
-            List<CellResult> results = pending.collect();
-            Summary summary = CompareReport.write(plan, cells, results, source, list, scoresFile, dir);
-            out.printf(Locale.ROOT, "%s %.3f %.3f %.3f %.3f %d%n", TIMING, startup, setup[0], job, (System.nanoTime() - t2) / 1e9,
-                    computed);
-            out.println(CompareReport.doneLine(plan, cells.size(), summary, dir));
-            return 0;
         }
+    }
+
+    /** The report folder on its file system, opened, checked writable and not someone else's, and staged. */
+    private static StagedFolder open(String out, Map<String, String> hadoop, Path dir) throws IOException {
+        StagedFolder stage;
+        try {
+            stage = new StagedFolder(HadoopFolder.open(out, hadoop), dir);
+        } catch (IOException | RuntimeException e) {   // Hadoop reports a scheme without a connector unchecked too
+            throw new Usage("--out '" + out + "' is not writable: " + oneLine(e));
+        }
+        // Before the probe, which makes the cells/ folder that would pass for a report's.
+        stage.checkNotSomeoneElses("--out", out);
+        try {
+            stage.folder().probe(CellStore.CELLS);
+        } catch (IOException e) {
+            throw new Usage("--out '" + out + "' is not writable: " + oneLine(e));
+        }
+        stage.pull();
+        return stage;
+    }
+
+    private static SparkConf sparkConf(Args a, Plan plan, String master) {
+        SparkConf conf = new SparkConf(true).setAppName("stepwise compare: " + plan.name());
+        a.conf.forEach(conf::set);
+        conf.setMaster(master);
+        // Spark's console progress bar would write over ours; ours counts cells, not tasks.
+        conf.set("spark.ui.showConsoleProgress", "false");
+        String jar = ownJar();
+        if (!master.startsWith("local") && !conf.contains("spark.jars") && jar != null) {
+            conf.set("spark.jars", jar);   // the executors need the job's classes; spark-submit sets it itself
+        }
+        return conf;
     }
 
     /** Runs the cells not done yet as Spark tasks; returns how many were computed. */
     private static long runCells(JavaSparkContext sc, PlanText text, Comparison.Pending pending, int total,
                                  String modelsHome, String modelKey, String folder, Map<String, String> hadoop,
-                                 PrintStream out, Path dir, double[] setup) throws IOException {
+                                 PrintStream out, String log, double[] setup) throws IOException {
         List<Integer> todo = pending.todo();
         int alreadyDone = total - todo.size();
         LongAccumulator computed = sc.sc().longAccumulator("stepwise cells computed");
@@ -311,7 +395,7 @@ public final class SparkCompare {
             if (ours != null) {
                 throw new Usage(ours);
             }
-            throw new IOException("the Spark job failed: " + oneLine(e) + " (Spark's log: " + dir.resolve(LOG)
+            throw new IOException("the Spark job failed: " + oneLine(e) + " (Spark's log: " + log
                     + "); the cells finished so far are kept", e);
         } finally {
             running.set(false);
@@ -329,11 +413,6 @@ public final class SparkCompare {
             } catch (URISyntaxException | IllegalArgumentException e) {
                 throw new Usage("--out '" + out + "' is not a file: URI (" + oneLine(e) + "); give file:/ABSOLUTE/PATH");
             }
-        }
-        if (out.matches("[A-Za-z][A-Za-z0-9+.-]+://.*")) {
-            throw new Usage("--out '" + out + "': the report folder must be a path or a file: URI on storage that"
-                    + " the driver and every executor mount; " + out.substring(0, out.indexOf(':'))
-                    + ": is not supported yet");
         }
         return Path.of(out);
     }

@@ -13,14 +13,20 @@ import dev.stepwise.harness.Plan;
 import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
 import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.cli.Main;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Test plans, runs of both engines, and the comparison of their cells. */
@@ -75,6 +81,23 @@ final class Runs {
         int code = SparkCompare.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The CLI's child JVM gets the driver's classpath without the CLI, whose jar's manifest would bring its
+     * slf4j-simple in Spark's way.
+     */
+    static void childClasspath() {
+        System.setProperty("stepwise.spark.classpath", Arrays.stream(System.getProperty("java.class.path")
+                .split(File.pathSeparator)).filter(e -> !e.contains("stepwise-cli"))
+                .collect(Collectors.joining(File.pathSeparator)));
+    }
+
+    /** The CLI, in this JVM. */
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
     }
 
     /** The local engine with two workers of one ONNX thread each, as a local[2] Spark runs its two tasks. */

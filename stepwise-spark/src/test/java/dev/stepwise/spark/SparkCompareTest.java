@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.cli.Main;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.CellStore;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -64,6 +67,55 @@ class SparkCompareTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals(8, Runs.computed(r));
         Runs.assertSameCells(expected, tmp.resolve("local"), out);
+    }
+
+    @Test
+    void aBuiltInModelReachesTheExecutorsInTheJobJar() throws IOException {
+        Path plan = Runs.write(tmp, "image.yaml", Runs.IMAGE_PLAN);
+        List<CellResult> expected = Runs.local(plan, tmp.resolve("local"));
+        // The driver's models are a copy that is deleted once the driver has opened its model and before any task:
+        // the executors (no spark.stepwise.models) can only open fashion-eps from the job's own classpath.
+        Path copy = tmp.resolve("driver-models");
+        try (Stream<Path> s = Files.walk(Runs.MODELS)) {
+            for (Path f : s.filter(Files::isRegularFile).toList()) {
+                Path to = copy.resolve(Runs.MODELS.relativize(f).toString());
+                Files.createDirectories(to.getParent());
+                Files.copy(f, to);
+            }
+        }
+        Path out = tmp.resolve("spark");
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        PrintStream stdout = new PrintStream(lines, true, StandardCharsets.UTF_8) {
+            @Override
+            public void println(String line) {
+                if (line.startsWith(SparkCompare.STARTED + " ")) {
+                    delete(copy);
+                }
+                super.println(line);
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setProperty("stepwise.models", copy.toString());
+        int code;
+        try {
+            code = SparkCompare.run(new String[] {plan.toString(), "--out", out.toString(), "--master", "local[2]"},
+                    stdout, new PrintStream(err, true, StandardCharsets.UTF_8));
+        } finally {
+            System.setProperty("stepwise.models", Runs.MODELS.toString());
+        }
+        assertEquals(0, code, lines + " " + err);
+        assertFalse(Files.exists(copy), "the driver's models were gone while the tasks ran");
+        Runs.assertSameCells(expected, tmp.resolve("local"), out);
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.stepwise.cli.Main;
 import dev.stepwise.harness.CellResult;
 import dev.stepwise.harness.CellStore;
-import java.io.File;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,16 +28,11 @@ class SparkEngineTest {
 
     @BeforeAll
     static void childClasspath() {
-        // The driver's classpath without the CLI, whose jar's manifest would bring its slf4j-simple in Spark's way.
-        System.setProperty("stepwise.spark.classpath", Arrays.stream(System.getProperty("java.class.path")
-                .split(File.pathSeparator)).filter(e -> !e.contains("stepwise-cli"))
-                .collect(Collectors.joining(File.pathSeparator)));
+        Runs.childClasspath();
     }
 
     private static Runs.Result cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Runs.Result(code, out.toString(), err.toString());
+        return Runs.cli(args);
     }
 
     @Test
