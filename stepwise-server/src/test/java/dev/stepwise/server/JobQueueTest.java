@@ -38,15 +38,24 @@ class JobQueueTest {
         throw new AssertionError("job " + id + " never ran");
     }
 
+    /** A server on this test's data folder, with {@code queue} entries allowed to wait and steps enough for LONG. */
+    private ServerConfig config(int queue) {
+        return ServerConfig.defaults(Http.fixtures(), data).withPort(0).withQueue(queue)
+                .withLimits(ServerConfig.LIMITS.with("steps", 1_000_000));
+    }
+
+    /** Queues LONG and waits until it runs; its id. */
+    private static String startLong(Http http) throws InterruptedException {
+        String id = http.post("/api/jobs", LONG).json().get("id").asText();
+        assertEquals(200000, waitRunning(http, id).get("steps").asInt());
+        return id;
+    }
+
     @Test
     void aFullQueueRefusesWith429AndJobsCancel() throws IOException, InterruptedException {
-        ServerConfig c = ServerConfig.defaults(Http.fixtures(), data).withPort(0).withQueue(1)
-                .withLimits(ServerConfig.LIMITS.with("steps", 1_000_000));
-        try (StepwiseServer s = StepwiseServer.start(c)) {
+        try (StepwiseServer s = StepwiseServer.start(config(1))) {
             Http http = new Http(s.port());
-            String running = http.post("/api/jobs", LONG).json().get("id").asText();
-            JsonNode progress = waitRunning(http, running);
-            assertEquals(200000, progress.get("steps").asInt());
+            String running = startLong(http);
             Http.Response queued = http.post("/api/jobs", String.format(SHORT, 1));
             assertEquals(202, queued.status(), queued.toString());
             assertEquals(0, queued.json().get("position").asInt());
@@ -91,12 +100,9 @@ class JobQueueTest {
 
     @Test
     void generateJobsAndCompareRunsWaitInOneQueueWithOneBound() throws IOException, InterruptedException {
-        ServerConfig c = ServerConfig.defaults(Http.fixtures(), data).withPort(0).withQueue(2)
-                .withLimits(ServerConfig.LIMITS.with("steps", 1_000_000));
-        try (StepwiseServer s = StepwiseServer.start(c)) {
+        try (StepwiseServer s = StepwiseServer.start(config(2))) {
             Http http = new Http(s.port());
-            String running = http.post("/api/jobs", LONG).json().get("id").asText();
-            waitRunning(http, running);
+            String running = startLong(http);
             Http.Response compare = http.post("/api/compare", "{\"plan\": " + CompareApiTest.plan("1", 3) + "}");
             assertEquals(202, compare.status(), compare.toString());
             assertEquals(0, compare.json().get("position").asInt());
@@ -136,8 +142,7 @@ class JobQueueTest {
 
     @Test
     void aRunningCompareRunShowsInA1111ProgressAndOnlyItsOwnCancelStopsIt() throws IOException, InterruptedException {
-        ServerConfig c = ServerConfig.defaults(Http.fixtures(), data).withPort(0);
-        try (StepwiseServer s = StepwiseServer.start(c)) {
+        try (StepwiseServer s = StepwiseServer.start(config(ServerConfig.QUEUE))) {
             Http http = new Http(s.port());
             String run = http.post("/api/compare", LONG_COMPARE).json().get("id").asText();
             JsonNode p = null;
@@ -164,12 +169,11 @@ class JobQueueTest {
 
     @Test
     void queuedJobsAndCompareRunsComeBackInTheirOrderAtRestart() throws IOException, InterruptedException {
-        ServerConfig c = ServerConfig.defaults(Http.fixtures(), data).withPort(0)
-                .withLimits(ServerConfig.LIMITS.with("steps", 1_000_000));
+        ServerConfig c = config(ServerConfig.QUEUE);
         String first, run, last;
         try (StepwiseServer s = StepwiseServer.start(c)) {
             Http http = new Http(s.port());
-            waitRunning(http, http.post("/api/jobs", LONG).json().get("id").asText());
+            startLong(http);
             first = http.post("/api/jobs", String.format(SHORT, 1)).json().get("id").asText();
             run = http.post("/api/compare", "{\"plan\": " + CompareApiTest.plan("1", 3) + "}").json().get("id").asText();
             last = http.post("/api/jobs", String.format(SHORT, 2)).json().get("id").asText();
