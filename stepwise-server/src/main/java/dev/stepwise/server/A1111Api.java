@@ -246,8 +246,13 @@ final class A1111Api {
         return n;
     }
 
+    /**
+     * A1111's progress of the one queue's running entry: a generate job's steps, or a compare run's cells (then
+     * {@code sampling_step} stays 0 and {@code textinfo} says which run).
+     */
     private static ObjectNode progress(StepwiseServer s, boolean skip) {
         JobQueue.Progress p = s.queue.progress();
+        boolean steps = p != null && p.kind() == JobQueue.Kind.generate;
         ObjectNode n = s.json.createObjectNode();
         double fraction = p == null || p.total() == 0 ? 0 : (double) p.done() / p.total();
         double elapsed = p == null ? 0 : java.time.Duration.between(p.started(), java.time.Instant.now()).toMillis() / 1e3;
@@ -256,7 +261,7 @@ final class A1111Api {
         st.put("skipped", false).put("interrupted", false).put("stopping_generation", false)
                 .put("job", p == null ? "" : p.id()).put("job_count", s.queue.waiting().size() + (p == null ? 0 : 1))
                 .put("job_timestamp", p == null ? "0" : TIMESTAMP.format(p.started())).put("job_no", 0)
-                .put("sampling_step", p == null ? 0 : p.done()).put("sampling_steps", p == null ? 0 : p.total());
+                .put("sampling_step", steps ? p.done() : 0).put("sampling_steps", steps ? p.total() : 0);
         // current_image: the latest preview (A1111 sends one every show_progress_every_n_steps; here about every
         // 0.1 s), unless the client asks ?skip_current_image=true.
         JobQueue.Preview preview = s.queue.preview();
@@ -265,7 +270,11 @@ final class A1111Api {
         } else {
             n.putNull("current_image");
         }
-        n.putNull("textinfo");
+        if (p != null && !steps) {
+            n.put("textinfo", "compare run " + p.id() + ": " + p.done() + " of " + p.total() + " cells");
+        } else {
+            n.putNull("textinfo");
+        }
         return n;
     }
 

@@ -9,12 +9,12 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.websocket.WsContext;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -65,7 +65,7 @@ final class ComfyApi {
     static void routes(StepwiseServer s, JavalinConfig c) {
         AtomicInteger number = new AtomicInteger();
         Map<String, Integer> numbers = new ConcurrentHashMap<>();
-        Set<WsContext> sockets = ConcurrentHashMap.newKeySet();
+        Subscribers<WsContext> sockets = new Subscribers<>();
         c.routes.post("/prompt", ctx -> prompt(s, ctx, number, numbers));
         c.routes.get("/prompt", ctx -> ctx.json(status(s)));
         c.routes.get("/history/{id}", ctx -> {
@@ -85,14 +85,15 @@ final class ComfyApi {
         });
         c.routes.get("/view", ctx -> view(s, ctx));
         c.routes.get("/queue", ctx -> {
+            // Every entry of the one queue: other APIs' jobs and compare runs too, with an empty graph.
             ObjectNode out = s.json.createObjectNode();
             ArrayNode running = out.putArray("queue_running"), pending = out.putArray("queue_pending");
             JobQueue.Progress p = s.queue.progress();
             if (p != null) {
-                s.queue.get(p.id()).ifPresent(j -> running.add(item(s, j, numbers)));
+                running.add(item(s, p.id(), numbers));
             }
-            for (String id : s.queue.waiting()) {
-                s.queue.get(id).ifPresent(j -> pending.add(item(s, j, numbers)));
+            for (JobQueue.Entry e : s.queue.waiting()) {
+                pending.add(item(s, e.id(), numbers));
             }
             ctx.json(out);
         });
@@ -103,19 +104,19 @@ final class ComfyApi {
         c.routes.get("/object_info", ctx -> ctx.json(objectInfo(s)));
         c.routes.ws("/ws", ws -> {
             ws.onConnect(w -> {
-                sockets.add(w);
                 String sid = w.queryParam("clientId");
-                ObjectNode m = message(s, "status");
-                ((ObjectNode) m.get("data")).setAll(status(s));
-                ((ObjectNode) m.get("data")).put("sid", sid == null ? w.sessionId() : sid);
-                w.send(m.toString());
+                sockets.join(w, x -> {
+                    ObjectNode m = message(s, "status");
+                    ((ObjectNode) m.get("data")).setAll(status(s));
+                    ((ObjectNode) m.get("data")).put("sid", sid == null ? x.sessionId() : sid);
+                    x.send(m.toString());
+                });
             });
-            ws.onClose(sockets::remove);
-            ws.onError(sockets::remove);
+            ws.onClose(sockets::leave);
+            ws.onError(sockets::leave);
         });
         s.queue.onChange(j -> {
             if (!j.api().equals("comfyui")) {
-                broadcast(sockets, status(s, "status"));
                 return;
             }
             if (j.state() == Job.State.running) {
@@ -132,8 +133,8 @@ final class ComfyApi {
                 ((ObjectNode) m.get("data")).put("prompt_id", j.id()).put("exception_message", String.valueOf(j.error()));
                 broadcast(sockets, m);
             }
-            broadcast(sockets, status(s, "status"));
         });
+        s.queue.onQueueChange(() -> broadcast(sockets, status(s, "status")));
         s.queue.onProgress(p -> {
             if (sockets.isEmpty()) {
                 return;
@@ -145,6 +146,28 @@ final class ComfyApi {
                 broadcast(sockets, m);
             });
         });
+        s.queue.onPreview(p -> {
+            if (sockets.isEmpty() || s.queue.get(p.id()).filter(j -> j.api().equals("comfyui")).isEmpty()) {
+                return;
+            }
+            ByteBuffer frame = previewFrame(p.png());
+            sockets.send(w -> w.send(frame.duplicate()));
+        });
+    }
+
+    /** ComfyUI's BinaryEventTypes.PREVIEW_IMAGE (server.py). */
+    static final int PREVIEW_IMAGE = 1;
+    /** send_image's image type number for a PNG (1 is JPEG). */
+    static final int PNG = 2;
+
+    /**
+     * A live preview as ComfyUI's server.py sends it (send_image, then encode_bytes): a binary frame of the event type
+     * and the image type, each a 4-byte big-endian number, then the image's bytes.
+     */
+    static ByteBuffer previewFrame(byte[] png) {
+        ByteBuffer b = ByteBuffer.allocate(8 + png.length);
+        b.putInt(PREVIEW_IMAGE).putInt(PNG).put(png).flip();
+        return b.asReadOnlyBuffer();
     }
 
     private static ObjectNode message(StepwiseServer s, String type) {
@@ -174,18 +197,16 @@ final class ComfyApi {
         return n;
     }
 
-    private static void broadcast(Set<WsContext> sockets, ObjectNode m) {
+    private static void broadcast(Subscribers<WsContext> sockets, ObjectNode m) {
         String text = m.toString();
-        for (WsContext w : sockets) {
-            try {
-                w.send(text);
-            } catch (RuntimeException e) {
-                sockets.remove(w);
-            }
-        }
+        sockets.send(w -> w.send(text));
     }
 
+    /** A ComfyUI job's graph; an empty one for another API's job. */
     private static JsonNode graph(StepwiseServer s, Job j) {
+        if (!j.api().equals("comfyui")) {
+            return s.json.createObjectNode();
+        }
         try {
             return s.json.readTree(j.request()).get("prompt");
         } catch (IOException e) {
@@ -222,16 +243,25 @@ final class ComfyApi {
         return images;
     }
 
-    private static ArrayNode item(StepwiseServer s, Job j, Map<String, Integer> numbers) {
+    /**
+     * A queue item as ComfyUI's /queue lists it: [number, prompt_id, graph, extra_data, outputs to execute]; another
+     * API's job and a compare run (not a job) have an empty graph and no outputs.
+     */
+    private static ArrayNode item(StepwiseServer s, String id, Map<String, Integer> numbers) {
+        Job j = s.queue.get(id).orElse(null);
         ArrayNode a = s.json.createArrayNode();
-        a.add(numbers.getOrDefault(j.id(), 0)).add(j.id()).add(graph(s, j)).addObject();
-        a.addArray().add(saveNode(s, j));
+        a.add(numbers.getOrDefault(id, 0)).add(id).add(j == null ? s.json.createObjectNode() : graph(s, j)).addObject();
+        ArrayNode outputs = a.addArray();
+        String save = j == null ? null : saveNode(s, j);
+        if (save != null) {
+            outputs.add(save);
+        }
         return a;
     }
 
     private static ObjectNode history(StepwiseServer s, Job j, Map<String, Integer> numbers) {
         ObjectNode h = s.json.createObjectNode();
-        h.set("prompt", item(s, j, numbers));
+        h.set("prompt", item(s, j.id(), numbers));
         ObjectNode outputs = h.putObject("outputs");
         if (j.state() == Job.State.done) {
             outputs.putObject(saveNode(s, j)).set("images", images(s, j));

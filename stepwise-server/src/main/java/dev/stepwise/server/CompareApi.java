@@ -27,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 /**
@@ -37,18 +36,18 @@ import java.util.stream.Stream;
  */
 final class CompareApi {
     private final StepwiseServer s;
-    private final CompareQueue queue;
-    private final Map<String, List<SseClient>> streams = new ConcurrentHashMap<>();
+    private final CompareRuns runs;
+    private final Map<String, Subscribers<SseClient>> streams = new ConcurrentHashMap<>();
     private final Map<String, Object> scoreLocks = new ConcurrentHashMap<>();
 
-    private CompareApi(StepwiseServer s, CompareQueue queue) {
+    private CompareApi(StepwiseServer s) {
         this.s = s;
-        this.queue = queue;
+        this.runs = s.compares;
     }
 
-    static void routes(StepwiseServer s, CompareQueue queue, JavalinConfig c) {
-        CompareApi api = new CompareApi(s, queue);
-        queue.onChange(new CompareQueue.Listener() {
+    static void routes(StepwiseServer s, JavalinConfig c) {
+        CompareApi api = new CompareApi(s);
+        api.runs.onChange(new CompareRuns.Listener() {
             @Override
             public void changed(CompareRun run) {
                 api.send(run.id(), "state", api.run(run, false));
@@ -72,11 +71,11 @@ final class CompareApi {
             if (spec.checklist() != null) {
                 request.set("checklist", body.get("checklist"));
             }
-            ctx.status(202).json(api.run(queue.submit(spec, request.toString()), true));
+            ctx.status(202).json(api.run(s.queue.submit(spec, request.toString()), true));
         });
         c.routes.get("/api/compare", ctx -> {
             ArrayNode out = s.json.createArrayNode();
-            queue.latest(100).forEach(r -> out.add(api.run(r, false)));
+            api.runs.latest(100).forEach(r -> out.add(api.run(r, false)));
             ctx.json(out);
         });
         c.routes.get("/api/compare/{id}", ctx -> ctx.json(api.run(api.find(ctx), true)));
@@ -86,13 +85,13 @@ final class CompareApi {
         });
         c.routes.post("/api/compare/{id}/cancel", ctx -> {
             CompareRun r = api.find(ctx);
-            if (!queue.cancel(r.id())) {
+            if (!s.queue.cancel(r.id())) {
                 throw new ApiException(409, "id", "compare run " + r.id() + " is " + r.state() + ": only a queued or"
                         + " running run can be cancelled");
             }
-            ctx.json(api.run(queue.get(r.id()).orElse(r), false));
+            ctx.json(api.run(api.runs.get(r.id()).orElse(r), false));
         });
-        c.routes.post("/api/compare/{id}/rerun", ctx -> ctx.status(202).json(api.run(queue.rerun(api.find(ctx)), false)));
+        c.routes.post("/api/compare/{id}/rerun", ctx -> ctx.status(202).json(api.run(s.queue.rerun(api.find(ctx)), false)));
         c.routes.get("/api/compare/{id}/files/<path>", ctx -> api.file(ctx));
         c.routes.get("/api/compare/{id}/scores", ctx -> ctx.json(api.scores(api.find(ctx))));
         c.routes.post("/api/compare/{id}/scores", ctx -> ctx.json(api.score(api.find(ctx), s.body(ctx))));
@@ -100,7 +99,7 @@ final class CompareApi {
 
     private CompareRun find(Context ctx) {
         String id = ctx.pathParam("id");
-        return queue.get(id).orElseThrow(() -> new ApiException(404, "id", "no compare run '" + id + "'"));
+        return runs.get(id).orElseThrow(() -> new ApiException(404, "id", "no compare run '" + id + "'"));
     }
 
     private String base(String id) {
@@ -111,12 +110,10 @@ final class CompareApi {
     ObjectNode run(CompareRun r, boolean full) {
         ObjectNode n = s.json.createObjectNode();
         n.put("id", r.id()).put("name", r.name()).put("state", r.state().name());
-        CompareQueue.Progress p = r.state() == Job.State.running ? queue.progress(r.id()) : null;
-        n.put("done", p != null ? p.done() : r.done()).put("total", p != null ? p.total() : r.total());
-        List<String> waiting = queue.waiting();
-        if (r.state() == Job.State.queued && waiting.contains(r.id())) {
-            n.put("position", waiting.indexOf(r.id()));
-        }
+        JobQueue.Progress p = s.queue.progress();
+        boolean live = r.state() == Job.State.running && p != null && p.id().equals(r.id());
+        n.put("done", live ? p.done() : r.done()).put("total", live ? p.total() : r.total());
+        NativeApi.position(s, n, r.id(), r.state());
         NativeApi.outcome(n, r.error(), r.note(), r.created(), r.started(), r.finished());
         try {
             n.set("request", s.json.readTree(r.request()));
@@ -127,7 +124,7 @@ final class CompareApi {
         n.putObject("links").put("self", base).put("events", base + "/events").put("files", base + "/files/")
                 .put("report", base + "/files/index.html").put("scores", base + "/scores");
         if (full) {
-            Path dir = queue.folder(r.id());
+            Path dir = runs.folder(r.id());
             ArrayNode files = n.putArray("files");
             reportFiles(dir).forEach(files::add);
             Path summary = dir.resolve("summary.json");
@@ -192,36 +189,37 @@ final class CompareApi {
 
     private void stream(String id, SseClient client) {
         client.keepAlive();
-        List<SseClient> list = streams.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>());
-        client.onClose(() -> list.remove(client));
-        // The state now, then every change: a client that connects late misses nothing it needs. The client's lock is
-        // held from its registration until the state is out, so a cell event (send, on the run's thread) waits for it.
-        CompareRun r;
-        synchronized (client) {
-            list.add(client);
-            r = queue.get(id).orElseThrow();
-            client.sendEvent("state", run(r, false).toString());
-        }
-        if (r.state().finished()) {
-            list.remove(client);
+        Subscribers<SseClient> subscribers = streams.computeIfAbsent(id, k -> new Subscribers<>());
+        client.onClose(() -> subscribers.leave(client));
+        // The state now, then every change: a client that connects late misses nothing it needs, and no cell event
+        // (sent from the run's thread) overtakes the state.
+        CompareRun[] r = new CompareRun[1];
+        subscribers.join(client, c -> {
+            r[0] = runs.get(id).orElseThrow();
+            c.sendEvent("state", run(r[0], false).toString());
+        });
+        if (r[0].state().finished()) {
+            subscribers.leave(client);
             client.close();
         }
     }
 
     private void send(String id, String event, ObjectNode data) {
-        for (SseClient c : streams.getOrDefault(id, List.of())) {
-            synchronized (c) {
+        Subscribers<SseClient> subscribers = streams.get(id);
+        if (subscribers != null) {
+            String text = data.toString();
+            subscribers.send(c -> {
                 if (!c.terminated()) {
-                    c.sendEvent(event, data.toString());
+                    c.sendEvent(event, text);
                 }
-            }
+            });
         }
     }
 
     private void closeStreams(String id) {
-        List<SseClient> list = streams.remove(id);
-        if (list != null) {
-            list.forEach(SseClient::close);
+        Subscribers<SseClient> subscribers = streams.remove(id);
+        if (subscribers != null) {
+            subscribers.closeAll(SseClient::close);
         }
     }
 
@@ -231,7 +229,7 @@ final class CompareApi {
     private void file(Context ctx) throws IOException {
         CompareRun r = find(ctx);
         String path = ctx.pathParam("path");
-        Path file = StepwiseServer.inside(queue.folder(r.id()), path, "path", "the run's report folder");
+        Path file = StepwiseServer.inside(runs.folder(r.id()), path, "path", "the run's report folder");
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         String type = name.endsWith(".png") ? "image/png" : name.endsWith(".svg") ? "image/svg+xml"
                 : name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".json") ? "application/json"
@@ -252,7 +250,7 @@ final class CompareApi {
             throw new ApiException(409, "id", "compare run " + r.id() + " has no checklist: submit the plan with a"
                     + " \"checklist\" ({\"prompts\": [{\"prompt\": ..., \"criteria\": [...]}]}) to score it");
         }
-        Path dir = queue.folder(r.id());
+        Path dir = runs.folder(r.id());
         List<CellResult> results = new ArrayList<>();
         Path cells = dir.resolve(CellStore.CELLS);
         if (Files.isDirectory(cells)) {

@@ -59,11 +59,24 @@ final class NativeApi {
         c.routes.get("/api/queue", ctx -> {
             ObjectNode n = s.json.createObjectNode();
             JobQueue.Progress p = s.queue.progress();
+            List<JobQueue.Entry> waiting = s.queue.waiting();
             n.put("running", p == null ? null : p.id());
-            n.set("waiting", s.json.valueToTree(s.queue.waiting()));
+            ArrayNode ids = n.putArray("waiting");
+            waiting.forEach(e -> ids.add(e.id()));
             n.put("capacity", s.queue.capacity());
+            // Every entry, the running one first, with its kind and where to follow it.
+            ArrayNode entries = n.putArray("entries");
+            if (p != null) {
+                entry(entries, p.id(), p.kind(), "running");
+            }
+            waiting.forEach(e -> entry(entries, e.id(), e.kind(), "queued"));
             ctx.json(n);
         });
+    }
+
+    private static void entry(ArrayNode entries, String id, JobQueue.Kind kind, String state) {
+        entries.addObject().put("id", id).put("kind", kind.name()).put("state", state)
+                .put("link", (kind == JobQueue.Kind.compare ? "/api/compare/" : "/api/jobs/") + id);
     }
 
     static Job find(StepwiseServer s, String id) {
@@ -149,10 +162,7 @@ final class NativeApi {
                 n.put("preview", "/api/jobs/" + j.id() + "/preview?step=" + preview.step()).put("preview_step", preview.step());
             }
         }
-        List<String> waiting = s.queue.waiting();
-        if (j.state() == Job.State.queued && waiting.contains(j.id())) {
-            n.put("position", waiting.indexOf(j.id()));
-        }
+        position(s, n, j.id(), j.state());
         ArrayNode images = n.putArray("images");
         for (int i = 1; i <= j.images().size(); i++) {
             images.add("/api/jobs/" + j.id() + "/images/" + i);
@@ -160,6 +170,14 @@ final class NativeApi {
         n.set("infotexts", s.json.valueToTree(j.infotexts()));
         outcome(n, j.error(), j.note(), j.created(), j.started(), j.finished());
         return n;
+    }
+
+    /** A queued job's or compare run's place in the one queue: how many entries, of either kind, wait before it. */
+    static void position(StepwiseServer s, ObjectNode n, String id, Job.State state) {
+        int position = state == Job.State.queued ? s.queue.position(id) : -1;
+        if (position >= 0) {
+            n.put("position", position);
+        }
     }
 
     /** A job's or compare run's error, note and times, as both APIs report them (absent fields left out). */

@@ -20,7 +20,7 @@ import java.security.MessageDigest;
 
 /**
  * {@code stepwise serve}: the HTTP server. Routes are thin: each reads its request, turns it into the library's
- * settings ({@link GenerateSpec}), goes through the one {@link JobQueue}, and writes the result in its API's shape
+ * settings ({@link GenerateSpec}, {@link CompareSpec}), goes through the one {@link JobQueue}, and writes the result in its API's shape
  * (the native API here, A1111's in {@link A1111Api}, ComfyUI's in {@link ComfyApi}). Every error is JSON naming the
  * field (ComfyUI's /prompt: its node_errors shape); none carries a stack trace.
  */
@@ -39,10 +39,10 @@ public final class StepwiseServer implements AutoCloseable {
     final ServerConfig config;
     final ObjectMapper json = new ObjectMapper();
     final JobQueue queue;
+    final CompareRuns compares;
     final Path outputs;
     private final JobStore store;
     private final CompareStore compareStore;
-    private final CompareQueue compares;
     private final Javalin app;
 
     private StepwiseServer(ServerConfig config) throws IOException {
@@ -51,11 +51,11 @@ public final class StepwiseServer implements AutoCloseable {
         outputs = config.data().resolve("outputs");
         Files.createDirectories(outputs);
         store = new JobStore(config.data(), json);
-        queue = new JobQueue(store, new Generator(config.models(), outputs, config.limits()), config.queue());
         compareStore = new CompareStore(config.data());
         Path compareRoot = config.data().resolve("compare");
         Files.createDirectories(compareRoot);
-        compares = new CompareQueue(compareStore, json, config.models(), config.limits(), compareRoot, config.queue());
+        compares = new CompareRuns(compareStore, json, config.models(), config.limits(), compareRoot);
+        queue = new JobQueue(store, new Generator(config.models(), outputs, config.limits()), compares, config.queue());
         app = Javalin.create(this::configure);
     }
 
@@ -127,7 +127,7 @@ public final class StepwiseServer implements AutoCloseable {
         });
         c.routes.get("/", ctx -> ctx.redirect("/ui/index.html"));
         NativeApi.routes(this, c);
-        CompareApi.routes(this, compares, c);
+        CompareApi.routes(this, c);
         A1111Api.routes(this, c);
         ComfyApi.routes(this, c);
         c.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(resource("openapi.json")));
@@ -223,7 +223,6 @@ public final class StepwiseServer implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
-        compares.close();
         queue.close();
         compareStore.close();
         store.close();

@@ -10,24 +10,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stepwise.onnx.image.PngInfo;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The ComfyUI subset against a server on an ephemeral loopback port, with ComfyUI's default graph in API format. */
 class ComfyApiTest {
     @RegisterExtension
-    static final TestServer server = new TestServer();
+    static final TestServer server = new TestServer(c -> c.withLimits(ServerConfig.LIMITS.with("steps", 100_000)));
 
     static ObjectNode graph() throws IOException {
         try (InputStream in = ComfyApiTest.class.getResourceAsStream("/comfyui/default-api.json")) {
@@ -61,22 +55,8 @@ class ComfyApiTest {
 
     @Test
     void theDefaultGraphRunsAndItsImagesAreInHistoryAndView() throws Exception {
-        List<String> messages = new CopyOnWriteArrayList<>();
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                .buildAsync(URI.create("ws://127.0.0.1:" + server.port() + "/ws?clientId=test-client"), new WebSocket.Listener() {
-                    final StringBuilder part = new StringBuilder();
-
-                    @Override
-                    public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                        part.append(data);
-                        if (last) {
-                            messages.add(part.toString());
-                            part.setLength(0);
-                        }
-                        w.request(1);
-                        return null;
-                    }
-                }).get(10, TimeUnit.SECONDS);
+        ComfySocket ws = new ComfySocket(server.port(), "test-client");
+        List<String> messages = ws.texts;
         Http.Response r = server.http().post("/prompt", body(graph()));
         assertEquals(200, r.status(), r.toString());
         String id = r.json().get("prompt_id").asText();
@@ -98,11 +78,8 @@ class ComfyApiTest {
         assertArrayEquals(Files.readAllBytes(server.data().resolve("outputs").resolve(first.get("subfolder").asText())
                 .resolve(first.get("filename").asText())), img.body());
         // The websocket said so: status first, then executing, progress, executed, executing null.
-        long end = System.nanoTime() + 10_000_000_000L;
-        while (messages.stream().noneMatch(m -> m.contains("\"executed\"")) && System.nanoTime() < end) {
-            Thread.sleep(20);
-        }
-        ws.abort();
+        ws.await(m -> m.contains("\"executed\""));
+        ws.close();
         assertTrue(messages.get(0).contains("\"type\":\"status\"") && messages.get(0).contains("\"queue_remaining\""),
                 messages.toString());
         JsonNode executing = find(messages, "executing");
@@ -113,6 +90,27 @@ class ComfyApiTest {
         JsonNode executed = find(messages, "executed");
         assertEquals("9", executed.get("data").get("node").asText());
         assertEquals(first, executed.get("data").get("output").get("images").get(0));
+    }
+
+    @Test
+    void everySocketHearsTheStatusFirstWhileAPromptRuns() throws Exception {
+        ObjectNode g = graph();
+        ((ObjectNode) g.get("3").get("inputs")).put("steps", 100_000);
+        String id = server.http().post("/prompt", body(g)).json().get("prompt_id").asText();
+        try (ComfySocket watch = new ComfySocket(server.port(), "watch")) {
+            assertTrue(watch.await(m -> m.contains("\"progress\"")), "the prompt never ran");
+            // Progress messages go out at every step; a socket that connects now still hears the status first.
+            for (int i = 0; i < 40; i++) {
+                try (ComfySocket late = new ComfySocket(server.port(), "late-" + i)) {
+                    assertTrue(late.await(m -> true));
+                    assertTrue(late.texts.get(0).contains("\"type\":\"status\""), i + ": " + late.texts.get(0));
+                }
+            }
+            assertEquals("{}", server.http().get("/history/" + id).json().toString(), "the prompt ran all along");
+        } finally {
+            server.http().post("/interrupt", "");
+        }
+        assertEquals("error", history(id).get("status").get("status_str").asText());
     }
 
     private static JsonNode find(List<String> messages, String type) throws IOException {

@@ -1,13 +1,17 @@
 package dev.stepwise.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +31,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web page in headless Chromium (Debian's chromium and chromium-driver, driven by Selenium): menus from the
  * catalogue, a generate run with its progress, the image with its infotext, a job loaded back from the list; then
- * generate, send to compare, the run's cells filling in, scoring with the keyboard and the score in the report.
+ * generate, send to compare, the run's cells filling in, scoring with the keyboard and the score in the report; an
+ * img2img run.
  * Screenshots go to target/screenshots. Skips, saying why, where no browser is installed.
  */
 class WebPageTest {
@@ -68,6 +73,14 @@ class WebPageTest {
         }
     }
 
+    /** Types {@code text} into the input {@code id}, in place of what it held. */
+    private static WebElement fill(String id, String text) {
+        WebElement e = browser.findElement(By.id(id));
+        e.clear();
+        e.sendKeys(text);
+        return e;
+    }
+
     private static void screenshot(String name) throws IOException {
         Path dir = Path.of("target", "screenshots");
         Files.createDirectories(dir);
@@ -92,12 +105,8 @@ class WebPageTest {
         new Select(browser.findElement(By.id("model"))).selectByValue("tiny-eps");
         assertTrue(browser.findElement(By.id("size")).getText().startsWith("28x28 images"));
         browser.findElement(By.id("prompt")).sendKeys("sneaker");
-        WebElement steps = browser.findElement(By.id("steps"));
-        steps.clear();
-        steps.sendKeys("6");
-        WebElement seed = browser.findElement(By.id("seed"));
-        seed.clear();
-        seed.sendKeys("42");
+        WebElement steps = fill("steps", "6");
+        fill("seed", "42");
         screenshot("generate-form");
         browser.findElement(By.id("go")).click();
         wait.until(d -> d.findElement(By.id("status")).getText().startsWith("done"));
@@ -112,8 +121,7 @@ class WebPageTest {
         screenshot("generate-done");
 
         // A bad value shows the server's message (0 would be stopped by the form's own min="1").
-        steps.clear();
-        steps.sendKeys("5000");
+        fill("steps", "5000");
         browser.findElement(By.id("go")).click();
         wait.until(d -> d.findElement(By.id("status")).getText().startsWith("steps:"));
         assertTrue(browser.findElement(By.id("status")).getText().contains("steps 5000 is over the limit of 1000 steps"));
@@ -129,6 +137,55 @@ class WebPageTest {
         screenshot("browse");
     }
 
+    /**
+     * img2img from the Generate tab: an init image file, denoise and resize mode, sent to the native API. The page's
+     * image is the one the API makes for the same fields sent directly.
+     */
+    @Test
+    void img2imgFromThePage(@TempDir Path dir) throws IOException {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+        browser.get(server.url() + "#generate");
+        wait.until(d -> d.findElements(By.cssSelector("#sampler option")).size() > 10);
+        // Twice as wide as the model's images, so that "crop and resize" and "just resize" differ.
+        BufferedImage wide = new BufferedImage(56, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 56; x++) {
+                wide.getRaster().setSample(x, y, 0, x < 28 ? 255 - 4 * y : 8 * (x - 28));
+            }
+        }
+        Path file = dir.resolve("init.png");
+        ImageIO.write(wide, "png", file.toFile());
+        new Select(browser.findElement(By.id("model"))).selectByValue("tiny-eps");
+        new Select(browser.findElement(By.id("sampler"))).selectByValue("euler");
+        new Select(browser.findElement(By.id("scheduler"))).selectByValue("karras");
+        fill("prompt", "bag");
+        fill("steps", "4");
+        fill("seed", "5");
+        browser.findElement(By.id("init-image")).sendKeys(file.toAbsolutePath().toString());
+        fill("denoise", "0.5");
+        new Select(browser.findElement(By.id("resize-mode"))).selectByValue("crop");
+        screenshot("img2img-form");
+        browser.findElement(By.id("go")).click();
+        wait.until(d -> d.findElement(By.id("status")).getText().startsWith("done"));
+        WebElement caption = browser.findElement(By.cssSelector("#images figcaption"));
+        assertTrue(caption.getText().endsWith("Denoising strength: 0.5"), caption.getText());
+        WebElement img = browser.findElement(By.cssSelector("#images img"));
+        wait.until(d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d)
+                .executeScript("return arguments[0].complete && arguments[0].naturalWidth === 28", img)));
+        screenshot("img2img-done");
+
+        Http http = new Http(server.port());
+        String src = img.getAttribute("src");
+        byte[] shown = http.get(src.substring(src.indexOf("/api/"))).body();
+        String body = "{\"model\": \"tiny-eps\", \"prompt\": \"bag\", \"negative\": \"\", \"sampler\": \"euler\","
+                + " \"scheduler\": \"karras\", \"steps\": 4, \"cfg\": 3, \"seed\": 5, \"batch\": 1, \"scale\": 1,"
+                + " \"init_image\": \"" + Base64.getEncoder().encodeToString(Files.readAllBytes(file)) + "\","
+                + " \"denoise\": 0.5, \"resize_mode\": \"crop\"}";
+        Http.Response direct = http.post("/api/generate", body);
+        assertEquals(200, direct.status(), direct.toString());
+        assertArrayEquals(direct.body(), shown, "the page's image is the API's for the same init image and fields");
+    }
+
     /** Generate, send to compare, watch the run, score its two images with the keyboard, see the score in the report. */
     @Test
     void generateCompareAndScore() throws IOException {
@@ -137,15 +194,9 @@ class WebPageTest {
         wait.until(d -> d.findElements(By.cssSelector("#sampler option")).size() > 10);
         new Select(browser.findElement(By.id("model"))).selectByValue("tiny-eps");
         new Select(browser.findElement(By.id("sampler"))).selectByValue("euler");
-        WebElement prompt = browser.findElement(By.id("prompt"));
-        prompt.clear();
-        prompt.sendKeys("sneaker");
-        WebElement steps = browser.findElement(By.id("steps"));
-        steps.clear();
-        steps.sendKeys("4");
-        WebElement seed = browser.findElement(By.id("seed"));
-        seed.clear();
-        seed.sendKeys("7");
+        fill("prompt", "sneaker");
+        fill("steps", "4");
+        fill("seed", "7");
         browser.findElement(By.id("go")).click();
         wait.until(d -> d.findElement(By.id("status")).getText().startsWith("done"));
 
@@ -155,9 +206,7 @@ class WebPageTest {
                 .map(e -> e.getAttribute("value")).toList());
         assertEquals("4", browser.findElement(By.id("c-steps")).getAttribute("value"));
         assertEquals("sneaker", browser.findElement(By.id("c-prompts")).getAttribute("value"));
-        WebElement seeds = browser.findElement(By.id("c-seeds"));
-        seeds.clear();
-        seeds.sendKeys("7-8");
+        fill("c-seeds", "7-8");
         browser.findElement(By.id("c-criteria")).sendKeys("is a sneaker\nsole drawn");
         screenshot("compare-plan");
         browser.findElement(By.id("c-start")).click();

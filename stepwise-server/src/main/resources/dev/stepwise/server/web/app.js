@@ -77,13 +77,32 @@ function status(text, error) {
   $("status").className = error ? "error" : "";
 }
 
+/** The chosen init image as a data URL (the native API's init_image takes one), or null for txt2img. */
+function initImage() {
+  const file = $("init-image").files[0];
+  if (!file) {
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error("init image: " + file.name + " cannot be read"));
+    reader.readAsDataURL(file);
+  });
+}
+
 async function generate(event) {
   event.preventDefault();
   $("images").innerHTML = "";
   $("progress").value = 0;
   let job;
   try {
-    job = await json("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(settings())});
+    const body = settings();
+    const init = await initImage();
+    if (init) {
+      Object.assign(body, {init_image: init, denoise: Number($("denoise").value), resize_mode: $("resize-mode").value});
+    }
+    job = await json("/api/jobs", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   } catch (e) {
     status(e.message, true);
     return;
@@ -94,6 +113,10 @@ async function generate(event) {
   status("queued");
   while (true) {
     job = await json("/api/jobs/" + running);
+    if (job.state === "queued" && job.position !== undefined) {
+      // The one queue holds compare runs too: say how much is ahead.
+      status(`queued: ${job.position} ahead (see the Browse tab)`);
+    }
     if (job.state === "running" && job.steps) {
       $("progress").max = job.steps;
       $("progress").value = job.step;
@@ -144,7 +167,26 @@ function button(text, onClick) {
   return b;
 }
 
+/** The one queue: the running entry, then the waiting ones, each a generate job or a compare run. */
+async function refreshQueue() {
+  const q = await json("/api/queue");
+  $("queue").innerHTML = "";
+  q.entries.forEach((e) => {
+    const li = document.createElement("li");
+    li.className = e.kind;
+    const a = document.createElement("a");
+    a.href = e.kind === "compare" ? "#compare/" + e.id : e.link;
+    a.textContent = e.id;
+    li.append(`${e.state}, ${e.kind === "compare" ? "compare run" : "generate job"}: `, a);
+    $("queue").appendChild(li);
+  });
+  if (!q.entries.length) {
+    $("queue").textContent = "empty";
+  }
+}
+
 async function refresh() {
+  await refreshQueue();
   const body = $("jobs").querySelector("tbody");
   body.innerHTML = "";
   for (const j of await json("/api/jobs")) {

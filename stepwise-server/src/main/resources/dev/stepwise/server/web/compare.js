@@ -104,7 +104,8 @@ function watch(id) {
   events.addEventListener("state", (e) => {
     const run = JSON.parse(e.data);
     progress(run.done, run.total);
-    cStatus(`${run.name}: ${run.state}` + (run.error ? ": " + run.error : "") + (run.total ? ` (${run.done} of ${run.total} cells)` : ""),
+    cStatus(`${run.name}: ${run.state}` + (run.position !== undefined ? `, ${run.position} ahead in the queue` : "")
+      + (run.error ? ": " + run.error : "") + (run.total ? ` (${run.done} of ${run.total} cells)` : ""),
       run.state === "failed");
     if (["done", "failed", "cancelled"].includes(run.state)) {
       events.close();

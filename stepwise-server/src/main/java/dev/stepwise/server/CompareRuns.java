@@ -15,36 +15,33 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.LinkedBlockingDeque;
 
 /**
- * The compare runs' queue: a bounded number waiting, one running at a time, each with the harness's
- * {@link Comparison#run} into {@code DATA/compare/ID/} and then {@link CompareReport#write}. A run is stored
- * ({@link CompareStore}) before each change is reported. Its cells are written one by one, atomically, by the harness,
- * which skips the cells a folder already holds (the resume rule); so a run that a stopped server left queued or
- * running is queued again at start and resumes where it stopped, and a rerun of a finished run rebuilds its report
- * (with the human scores given since). Generate jobs have their own queue ({@link JobQueue}): a long comparison does not
- * hold up a client waiting for one image.
+ * The compare runs: their store ({@link CompareStore}), their report folders {@code DATA/compare/ID/}, and how one
+ * runs: the harness's {@link Comparison#run} into its folder, then {@link CompareReport#write}. They wait in the one
+ * queue with the generate jobs ({@link JobQueue}), whose worker calls {@link #run}. A run is stored before each change
+ * is reported. Its cells are written one by one, atomically, by the harness, which skips the cells a folder already
+ * holds (the resume rule); so a run that a stopped server left queued or running is queued again at start and resumes
+ * where it stopped, and a rerun of a finished run rebuilds its report (with the human scores given since).
  */
-final class CompareQueue implements AutoCloseable {
+final class CompareRuns {
     /** Told of every change of a run and of every finished cell, from the queue's threads. */
     interface Listener {
         void changed(CompareRun run);
 
-        void cell(String runId, CellResult cell, int done, int total);
+        default void cell(String runId, CellResult cell, int done, int total) {
+        }
     }
 
-    /** Cells finished out of all, while a run runs. */
-    record Progress(int done, int total) {
+    /** Told of a running run's cells: finished (those found in its folder included) out of all. */
+    interface Progress {
+        void cells(int done, int total);
     }
 
     private final CompareStore store;
@@ -52,26 +49,28 @@ final class CompareQueue implements AutoCloseable {
     private final Path models;
     private final Limits limits;
     private final Path root;
-    private final int capacity;
-    private final LinkedBlockingDeque<String> waiting = new LinkedBlockingDeque<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final Map<String, Progress> live = new ConcurrentHashMap<>();
-    private final Thread worker;
     private volatile Thread runner;
     private volatile String runningId;
     private volatile boolean cancelRequested;
-    private volatile boolean closed;
+    private volatile boolean stopping;
 
     /**
      * @param root the folder of the runs' report folders ({@code DATA/compare})
      */
-    CompareQueue(CompareStore store, ObjectMapper json, Path models, Limits limits, Path root, int capacity) {
+    CompareRuns(CompareStore store, ObjectMapper json, Path models, Limits limits, Path root) {
         this.store = store;
         this.json = json;
         this.models = models;
         this.limits = limits;
         this.root = root;
-        this.capacity = capacity;
+    }
+
+    /**
+     * Settles what a stopped server left: queued runs are queued again, a running one resumes (its finished cells
+     * are kept). Returns the runs to queue, oldest first.
+     */
+    List<CompareRun> settle() {
         for (CompareRun r : store.inState(Job.State.queued)) {
             store.update(r.with(Job.State.queued, r.done(), r.total(), null, "queued again at restart", null, null));
         }
@@ -79,10 +78,7 @@ final class CompareQueue implements AutoCloseable {
             store.update(r.with(Job.State.queued, r.done(), r.total(), null, "the server stopped while this run ran;"
                     + " resumed at restart (finished cells are kept)", null, null));
         }
-        store.inState(Job.State.queued).forEach(r -> waiting.add(r.id()));
-        worker = new Thread(this::work, "stepwise-compare-queue");
-        worker.setDaemon(true);
-        worker.start();
+        return store.inState(Job.State.queued);
     }
 
     void onChange(Listener l) {
@@ -94,54 +90,46 @@ final class CompareQueue implements AutoCloseable {
         return root.resolve(id);
     }
 
-    /** Queues a checked request; 429 when the queue is full, 503 while the server stops. */
-    synchronized CompareRun submit(CompareSpec spec, String request) {
-        checkRoom();
+    /** Stores a new queued run of a checked request. */
+    CompareRun create(CompareSpec spec, String request) {
         CompareRun r = new CompareRun(UUID.randomUUID().toString(), spec.plan().name(), Job.State.queued, request, 0,
                 spec.cells().size(), null, null, Instant.now(), null, null);
         store.insert(r);
-        waiting.add(r.id());
         changed(r);
         return r;
     }
 
-    private void checkRoom() {
-        if (closed) {
-            throw new ApiException(503, null, "the server is stopping; try again later");
-        }
-        if (waiting.size() >= capacity) {
-            throw new ApiException(429, null, "the compare queue is full (" + capacity + " runs waiting); try again later");
-        }
-    }
-
-    /**
-     * Queues a finished run again into its folder: it runs the cells not done yet (a cancelled or failed run resumes)
-     * and rebuilds the report (with the scores given since).
-     */
-    synchronized CompareRun rerun(CompareRun r) {
+    /** A 409 unless the run has finished: only a finished run can be queued again. */
+    static void checkRerun(CompareRun r) {
         if (!r.state().finished()) {
             throw new ApiException(409, "id", "compare run " + r.id() + " is " + r.state() + ": only a finished run can"
                     + " be rerun");
         }
-        checkRoom();
+    }
+
+    /**
+     * Marks a finished run queued again into its folder: it runs the cells not done yet (a cancelled or failed run
+     * resumes) and rebuilds the report (with the scores given since).
+     */
+    CompareRun requeue(CompareRun r) {
         CompareRun q = r.with(Job.State.queued, r.done(), r.total(), null, "rerun into its folder (finished cells are"
                 + " kept, the report is rebuilt)", null, null);
         store.update(q);
-        waiting.add(q.id());
         changed(q);
         return q;
     }
 
-    /** Cancels a waiting run (at once) or the running one (its cells in flight are dropped; finished ones are kept). */
+    /** Marks a run taken out of the queue before it ran cancelled. */
+    void cancelled(String id) {
+        store.get(id).ifPresent(r -> {
+            CompareRun c = r.with(Job.State.cancelled, r.done(), r.total(), "cancelled", r.note(), null, Instant.now());
+            store.update(c);
+            changed(c);
+        });
+    }
+
+    /** Cancels the running run {@code id} (its cells in flight are dropped; finished ones are kept). */
     synchronized boolean cancel(String id) {
-        if (waiting.remove(id)) {
-            store.get(id).ifPresent(r -> {
-                CompareRun c = r.with(Job.State.cancelled, r.done(), r.total(), "cancelled", r.note(), null, Instant.now());
-                store.update(c);
-                changed(c);
-            });
-            return true;
-        }
         Thread t = runner;
         if (id.equals(runningId) && t != null) {
             cancelRequested = true;
@@ -159,56 +147,51 @@ final class CompareQueue implements AutoCloseable {
         return store.latest(n);
     }
 
-    /** A running run's progress, or null. */
-    Progress progress(String id) {
-        return live.get(id);
-    }
-
-    List<String> waiting() {
-        return new ArrayList<>(waiting);
-    }
-
-    private void work() {
-        JobQueue.drain(waiting, () -> closed, id -> store.get(id).filter(r -> r.state() == Job.State.queued)
-                .ifPresent(this::run));
-    }
-
-    private void run(CompareRun queued) {
+    /** Runs a queued run to its end (done, failed, cancelled, or queued again when the server stops), on this thread. */
+    void run(CompareRun queued, Progress progress) {
         CompareRun run = queued.with(Job.State.running, queued.done(), queued.total(), null, queued.note(), Instant.now(),
                 null);
         store.update(run);
         changed(run);
+        int[] cells = {run.done(), run.total()};
+        Progress tracked = (done, total) -> {
+            cells[0] = done;
+            cells[1] = total;
+            progress.cells(done, total);
+        };
         // The comparison runs on a thread of its own, which a cancel interrupts; this thread, which writes the
         // database, is never interrupted (an interrupt closes the file channel H2 writes through).
         FutureTask<Void> task = new FutureTask<>(() -> {
-            execute(run);
+            execute(run, tracked);
             return null;
         });
         Thread t = new Thread(task, "stepwise-compare-run");
         t.setDaemon(true);
+        boolean stop;
         synchronized (this) {
             runningId = run.id();
             cancelRequested = false;
             runner = t;
+            stop = stopping;
         }
         t.start();
+        if (stop) {
+            t.interrupt();
+        }
         CompareRun end;
-        Progress p;
         try {
             task.get();
-            p = live.getOrDefault(run.id(), new Progress(run.done(), run.total()));
-            end = run.with(Job.State.done, p.done(), p.total(), null, run.note(), run.started(), Instant.now());
+            end = run.with(Job.State.done, cells[0], cells[1], null, run.note(), run.started(), Instant.now());
         } catch (ExecutionException e) {
-            p = live.getOrDefault(run.id(), new Progress(run.done(), run.total()));
             Throwable c = e.getCause();
-            if (interrupted(c) && closed) {
-                end = run.with(Job.State.queued, p.done(), p.total(), null, "the server stopped while this run ran;"
+            if (interrupted(c) && stopping) {
+                end = run.with(Job.State.queued, cells[0], cells[1], null, "the server stopped while this run ran;"
                         + " it resumes at restart (finished cells are kept)", null, null);
             } else if (interrupted(c) && cancelRequested) {
-                end = run.with(Job.State.cancelled, p.done(), p.total(), "cancelled while running (" + p.done() + " of "
-                        + p.total() + " cells are kept; rerun to finish it)", run.note(), run.started(), Instant.now());
+                end = run.with(Job.State.cancelled, cells[0], cells[1], "cancelled while running (" + cells[0] + " of "
+                        + cells[1] + " cells are kept; rerun to finish it)", run.note(), run.started(), Instant.now());
             } else {
-                end = run.with(Job.State.failed, p.done(), p.total(), failure(c), run.note(), run.started(), Instant.now());
+                end = run.with(Job.State.failed, cells[0], cells[1], failure(c), run.note(), run.started(), Instant.now());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -218,7 +201,6 @@ final class CompareQueue implements AutoCloseable {
                 runner = null;
                 runningId = null;
             }
-            live.remove(run.id());
         }
         store.update(end);
         changed(end);
@@ -240,19 +222,19 @@ final class CompareQueue implements AutoCloseable {
         return "internal error: " + c.getClass().getSimpleName() + m;
     }
 
-    private void execute(CompareRun run) throws IOException {
+    private void execute(CompareRun run, Progress progress) throws IOException {
         CompareSpec spec = CompareSpec.read(json.readTree(run.request()), json, models, limits);
         Path dir = folder(run.id());
         try (ModelSource source = ModelSources.open(spec.plan(), models, OnnxOptions.defaults())) {
             List<CellResult> results = Comparison.run(spec.plan(), spec.cells(), source, dir, new Comparison.Listener() {
                 @Override
                 public void started(int total, int alreadyDone) {
-                    live.put(run.id(), new Progress(alreadyDone, total));
+                    progress.cells(alreadyDone, total);
                 }
 
                 @Override
                 public void cellDone(CellResult r, int done, int total) {
-                    live.put(run.id(), new Progress(done, total));
+                    progress.cells(done, total);
                     for (Listener l : listeners) {
                         try {
                             l.cell(run.id(), r, done, total);
@@ -277,20 +259,15 @@ final class CompareQueue implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    /** The server stops: the running run, if any, is interrupted and stays queued, to resume at the next start. */
+    void stop() {
         Thread t;
         synchronized (this) {
-            closed = true;
+            stopping = true;
             t = runner;
         }
         if (t != null) {
             t.interrupt();
-        }
-        try {
-            worker.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
