@@ -40,8 +40,16 @@ public final class VaeDecoder implements AutoCloseable {
         return shift;
     }
 
-    /** Decodes one latent of the batch to [3, 8h, 8w] pixels in about [-1, 1] (one image a call, to bound memory). */
+    /**
+     * Decodes one latent of the batch to [3, 8h, 8w] pixels in about [-1, 1] (one image a call, to bound memory),
+     * in tiles above {@link VaeTiling#DEFAULT}'s size.
+     */
     public Tensor decode(Tensor latents, int index) {
+        return decode(latents, index, VaeTiling.DEFAULT);
+    }
+
+    /** As {@link #decode(Tensor, int)}, tiled as {@code tiling} says. */
+    public Tensor decode(Tensor latents, int index, VaeTiling tiling) {
         int[] s = latents.shape();
         int row = latents.rowSize();
         float[] z = Arrays.copyOfRange(latents.data(), index * row, (index + 1) * row);
@@ -49,7 +57,15 @@ public final class VaeDecoder implements AutoCloseable {
         for (int i = 0; i < z.length; i++) {
             z[i] = z[i] * inv + sh;
         }
-        TypedSession.Output o = session.run(Map.of("latent_sample", TypedSession.Input.of(z, 1, s[1], s[2], s[3])),
+        if (!tiling.tiles(s[2], s[3])) {
+            return run(z, s[1], s[2], s[3]);
+        }
+        return tiling.decode(z, s[1], s[2], s[3], this::run);
+    }
+
+    /** One session run on an unscaled latent [C, h, w]. */
+    private Tensor run(float[] z, int channels, int h, int w) {
+        TypedSession.Output o = session.run(Map.of("latent_sample", TypedSession.Input.of(z, 1, channels, h, w)),
                 List.of("sample")).get("sample");
         long[] os = o.shape();
         return Tensor.wrap(o.data(), (int) os[1], (int) os[2], (int) os[3]);
