@@ -5,6 +5,7 @@ import dev.stepwise.core.SampleRequest;
 import dev.stepwise.core.SampleResult;
 import dev.stepwise.core.Stepwise;
 import dev.stepwise.core.model.Model;
+import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.core.sampling.SamplerInfo;
 import dev.stepwise.core.sampling.StepListener;
 import dev.stepwise.core.tensor.Tensor;
@@ -114,6 +115,47 @@ public final class SdGeneration {
     }
 
     /**
+     * Checks what can be checked before the model is loaded (the server's 400s): steps, cfg, batch and batch count
+     * against the limits, the sampler's and the scheduler's parameters, the size, and the sigma list on the model.
+     *
+     * @param sampling the folder's noise schedule ({@link SdModel#sampling(java.nio.file.Path)})
+     */
+    public static void check(Settings s, String model, ModelSampling sampling, Limits limits) {
+        Generation.checkSteps(s.steps(), limits);
+        Generation.checkCfg(s.cfg());
+        Generation.checkBatch(s.batch(), limits);
+        if (s.init() != null) {
+            Generation.checkDenoise(s.denoise());
+        }
+        try {
+            s.sampler().options(s.samplerParameters());
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("sampler", e.getMessage());
+        }
+        try {
+            s.scheduler().options(s.schedulerParameters());
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("scheduler", e.getMessage());
+        }
+        checkSize(s.width(), "width");
+        checkSize(s.height(), "height");
+        checkSchedule(s, model, sampling);
+    }
+
+    /** The scheduler on this model, and its sigma list (a 1-step schedule file cannot be resampled). */
+    private static void checkSchedule(Settings s, String model, ModelSampling sampling) {
+        try {
+            s.scheduler().checkFits(model, sampling);
+            s.compat().denoise().sigmas(s.scheduler().create(s.schedulerParameters()), sampling, s.steps(),
+                    s.denoise(), s.sampler().discardPenultimate());
+        } catch (SettingException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("scheduler", e.getMessage());
+        }
+    }
+
+    /**
      * The seed of batch {@code k} (from 0) of a batch count: A1111 gives image j of the whole run seed + j
      * (modules/processing.py, p.all_seeds with subseed strength 0) and seeds batch k's first image with
      * all_seeds[k * batch_size]; a batch's own noise is one randn over the batch, as ComfyUI draws it.
@@ -152,16 +194,7 @@ public final class SdGeneration {
         int[] size = size(s, sd.nativeSize());
         int w = size[0], h = size[1];
         String name = sd.name();
-        try {
-            s.scheduler().checkFits(name, sd.sampling());
-            // The sigma list on this model (a 1-step schedule file cannot be resampled), before any network runs.
-            s.compat().denoise().sigmas(s.scheduler().create(s.schedulerParameters()), sd.sampling(), s.steps(),
-                    s.denoise(), s.sampler().discardPenultimate());
-        } catch (SettingException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
-            throw new SettingException("scheduler", e.getMessage());
-        }
+        checkSchedule(s, name, sd.sampling());
         TextSettings text = TextSettings.of(s.compat(), s.clipSkip());
         SdConditioning positive = sd.promptEncoder().encode(s.prompt(), text);
         SdConditioning negative = sd.promptEncoder().encode(s.negative(), text);
