@@ -22,6 +22,7 @@ import dev.stepwise.harness.PlanCheck;
 import dev.stepwise.harness.PlanReader;
 import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.Summaries;
+import dev.stepwise.harness.TimedNetwork;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;

@@ -321,8 +321,7 @@ final class CompareCommand implements Callable<Integer> {
                 throw new UsageException("--parallel " + parallel + " is not allowed; give 0 (one per core) or more");
             }
             LimitFlag.check("--parallel", parallel, limits.threads(), "threads", "cells at once", limits);
-            p = new Plan(p.name(), p.model(), p.samplers(), p.schedulers(), p.steps(), p.nfe(), p.cfg(), p.prompts(),
-                    p.seeds(), p.batch(), p.reference(), p.dropSlowest(), parallel, p.checklist(), p.source());
+            p = p.withParallel(parallel);
         }
         return p;
     }

@@ -12,6 +12,7 @@ import dev.stepwise.harness.Limits;
 import dev.stepwise.harness.ModelFolders;
 import dev.stepwise.harness.ScheduleNames;
 import dev.stepwise.harness.SettingException;
+import dev.stepwise.harness.TimedNetwork;
 import dev.stepwise.onnx.ImageModel;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
@@ -180,7 +181,7 @@ final class GenerateCommand implements Callable<Integer> {
         Checked checked = check();
         Path dir = ModelFolders.resolveWithDiffusers(model);
         if (!Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir)) {
-            return new SdGeneration(this, checked).run(dir, stdout);
+            return new GenerateSd(this, checked).run(dir, stdout);
         }
         for (String option : List.of("--init-image", "--denoise", "--resize-mode", "--batch-count", "--clip-skip")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {

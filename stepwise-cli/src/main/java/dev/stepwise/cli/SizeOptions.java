@@ -1,6 +1,6 @@
 package dev.stepwise.cli;
 
-import dev.stepwise.onnx.sd.SdModel;
+import dev.stepwise.harness.SdGeneration;
 import picocli.CommandLine.Option;
 
 /**
@@ -8,9 +8,6 @@ import picocli.CommandLine.Option;
  * mixin: --width and --height, their checks, and the size they give with the model's native size as the default.
  */
 final class SizeOptions {
-    /** Past this a latent's buffers alone run into gigabytes; no family was trained anywhere near it. */
-    static final int MAX_PIXELS = 16384;
-
     @Option(names = "--width", paramLabel = "W",
             description = "Image width in pixels, for a Stable Diffusion folder: a multiple of 8. Default: the family's "
                     + "size (SD1 512, SD2-v 768, SDXL and SD3 1024).")
@@ -42,12 +39,9 @@ final class SizeOptions {
             return;
         }
         try {
-            SdModel.checkSize(option, pixels);
+            SdGeneration.checkSize(option, pixels);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
-        }
-        if (pixels > MAX_PIXELS) {
-            throw new UsageException(option + " " + pixels + " is not allowed; at most " + MAX_PIXELS + " pixels");
         }
     }
 }

@@ -83,6 +83,9 @@ public final class CellMetrics {
                     features = r.featureRows();
                 }
             }
+            case SdSource sd -> {
+                // No classifier knows a checkpoint's images: the report says so (SdSource.metricsNote).
+            }
             case MixtureSource mixture -> {
                 SlicedWasserstein sw = sliced.get(prompt);
                 if (sw != null) {

@@ -133,11 +133,12 @@ public final class CellRunner {
         double networkSeconds = timer.seconds();
         Tensor samples = result.samples();
         CellMetrics.Figures figures = metrics.measure(cell.prompt(), samples, reference);
-        byte[] png = null;
-        if (source instanceof ImageSource image) {
-            png = PngWriter.encode(PngWriter.image(samples, 0, Comparison.IMAGE_SCALE, Filter.NEAREST),
+        byte[] png = switch (source) {
+            case ImageSource image -> PngWriter.encode(PngWriter.image(samples, 0, Comparison.IMAGE_SCALE, Filter.NEAREST),
                     infotext(cell, prompt, image).format());
-        }
+            case SdSource sd -> sd.png(cell, prompt, plan.batch(), result);
+            case MixtureSource mixture -> null;
+        };
         sink.write(CellStore.samplesPath(id), Npy.encode(samples));
         if (png != null) {
             sink.write(CellStore.imagePath(id), png);

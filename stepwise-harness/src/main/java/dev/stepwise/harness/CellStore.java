@@ -331,6 +331,13 @@ public final class CellStore {
             o.put("checklist", p.checklist().toString());
         }
         o.put("source", p.source());
+        // Only when given, so the plan files of earlier reports read the same.
+        if (p.width() != null) {
+            o.put("width", p.width());
+        }
+        if (p.height() != null) {
+            o.put("height", p.height());
+        }
         return o;
     }
 

@@ -35,7 +35,8 @@ public final class CompareReport {
         List<Summary.Baseline> baselines = CellMetrics.baselines(source, plan, BASELINE_SETS);
         HumanScores human = checklist != null && scoresFile != null && Files.isRegularFile(scoresFile)
                 ? ScoringSheet.read(scoresFile, plan, results, checklist) : null;
-        return write(plan, cells, results, realStats, baselines, human, checklist, out, new LinkedHashMap<>());
+        return write(plan, cells, results, realStats, baselines, human, checklist, out, new LinkedHashMap<>(),
+                source.metricsNote());
     }
 
     /**
@@ -51,8 +52,19 @@ public final class CompareReport {
     public static Summary write(Plan plan, List<Cell> cells, List<CellResult> results, FeatureStats realStats,
                                 List<Summary.Baseline> baselines, HumanScores human, Checklist checklist, Path out,
                                 Map<String, Double> seconds) throws IOException {
+        return write(plan, cells, results, realStats, baselines, human, checklist, out, seconds, "");
+    }
+
+    /**
+     * As {@link #write(Plan, List, List, FeatureStats, List, HumanScores, Checklist, Path, Map)}, with the note on
+     * the quality figures the model cannot have ({@link ModelSource#metricsNote}, "" for none).
+     */
+    public static Summary write(Plan plan, List<Cell> cells, List<CellResult> results, FeatureStats realStats,
+                                List<Summary.Baseline> baselines, HumanScores human, Checklist checklist, Path out,
+                                Map<String, Double> seconds, String metricsNote) throws IOException {
         long t = System.nanoTime();
-        Summary summary = Summaries.of(plan, cells, results, out, realStats, human).withBaselines(baselines);
+        Summary summary = Summaries.of(plan, cells, results, out, realStats, human).withBaselines(baselines)
+                .withMetricsNote(metricsNote);
         t = lap(seconds, "summary", t);
         if (checklist != null) {
             ScoringSheet.write(out.resolve(ScoringSheet.SHEET), plan, results, checklist);

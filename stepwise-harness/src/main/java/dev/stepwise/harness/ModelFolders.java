@@ -55,6 +55,14 @@ public final class ModelFolders {
         return resolve(value, home(), "--model", true);
     }
 
+    /**
+     * As {@link #resolve(String, Path, String)}, also accepting a diffusers/optimum ONNX export of a Stable Diffusion
+     * checkpoint (a folder holding {@code model_index.json}).
+     */
+    public static Path resolveWithDiffusers(String value, Path home, String where) {
+        return resolve(value, home, where, true);
+    }
+
     /** Whether {@code dir} is a diffusers/optimum export (it holds {@code model_index.json}). */
     public static boolean isDiffusers(Path dir) {
         return Files.isRegularFile(dir.resolve(DIFFUSERS_INDEX));
@@ -102,6 +110,29 @@ public final class ModelFolders {
         } catch (IOException e) {
             return List.of();
         }
+    }
+
+    /**
+     * The Stable Diffusion folders under {@code home} (diffusers/optimum exports: a {@code model_index.json} and no
+     * {@code model.json}), by name.
+     */
+    public static List<String> diffusersNames(Path home) {
+        if (!Files.isDirectory(home)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(home)) {
+            return s.filter(d -> isDiffusers(d) && !Files.isRegularFile(d.resolve("model.json")))
+                    .map(d -> d.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** Every model under {@code home}: the class-conditional ones, then the Stable Diffusion folders. */
+    public static List<String> allNames(Path home) {
+        List<String> all = new java.util.ArrayList<>(names(home));
+        all.addAll(diffusersNames(home));
+        return List.copyOf(all);
     }
 
     private static String available(Path home) {

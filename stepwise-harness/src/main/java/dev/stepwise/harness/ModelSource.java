@@ -7,10 +7,10 @@ import dev.stepwise.core.tensor.Tensor;
 import java.util.List;
 
 /**
- * The model a plan runs on, opened once and shared by every worker: an ONNX image model ({@link ImageSource})
- * or an exact analytic mixture ({@link MixtureSource}).
+ * The model a plan runs on, opened once and shared by every worker: an ONNX image model ({@link ImageSource}), a
+ * Stable Diffusion folder ({@link SdSource}) or an exact analytic mixture ({@link MixtureSource}).
  */
-public sealed interface ModelSource extends AutoCloseable permits ImageSource, MixtureSource {
+public sealed interface ModelSource extends AutoCloseable permits ImageSource, SdSource, MixtureSource {
 
     /** The model's name, as reports show it. */
     String name();
@@ -41,6 +41,11 @@ public sealed interface ModelSource extends AutoCloseable permits ImageSource, M
      * counted and timed into {@code timer}.
      */
     Model model(CallTimer timer);
+
+    /** What the report says about the quality figures this model cannot have, or "" when it has them all. */
+    default String metricsNote() {
+        return "";
+    }
 
     @Override
     void close();

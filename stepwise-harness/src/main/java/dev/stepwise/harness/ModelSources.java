@@ -4,12 +4,14 @@ import dev.stepwise.core.analytic.GaussianMixture;
 import dev.stepwise.core.model.ModelSampling;
 import dev.stepwise.onnx.ModelConfig;
 import dev.stepwise.onnx.OnnxOptions;
+import dev.stepwise.onnx.sd.SdModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Turns a plan's model value into the model it runs on: "gmm:builtin" (the built-in ring mixture),
- * "gmm:FILE.json" (a mixture spec) or an image model (a name under the models folder, or a folder path).
+ * "gmm:FILE.json" (a mixture spec) or an image model (a name under the models folder, or a folder path): a
+ * class-conditional model ({@code model.json}) or a Stable Diffusion folder ({@code model_index.json}).
  */
 public final class ModelSources {
     /** The prefix of an analytic mixture model value. */
@@ -36,6 +38,9 @@ public final class ModelSources {
             return mixture(plan.model(), plan.source() + ": model");
         }
         Path dir = folder(plan, modelsHome);
+        if (isStableDiffusion(dir)) {
+            return SdSource.open(dir, plan.width(), plan.height(), options, plan.source() + ": model '" + plan.model() + "'");
+        }
         Path classifier = modelsHome.resolve(CLASSIFIER);
         return ImageSource.open(dir, Files.isDirectory(classifier) ? classifier : null, options);
     }
@@ -81,7 +86,12 @@ public final class ModelSources {
 
     /** The image-model folder of a plan whose model is not a mixture. */
     public static Path folder(Plan plan, Path modelsHome) {
-        return ModelFolders.resolve(plan.model(), modelsHome, plan.source() + ": model");
+        return ModelFolders.resolveWithDiffusers(plan.model(), modelsHome, plan.source() + ": model");
+    }
+
+    /** Whether a plan's model folder is a Stable Diffusion export rather than a class-conditional model. */
+    public static boolean isStableDiffusion(Path dir) {
+        return !Files.isRegularFile(dir.resolve("model.json")) && ModelFolders.isDiffusers(dir);
     }
 
     /** The image model's config ({@code model.json}, no ONNX session), with problems as one-line PlanExceptions. */
@@ -99,8 +109,18 @@ public final class ModelSources {
      * turn NFE budgets into step counts.
      */
     public static ModelSampling sampling(Plan plan, Path modelsHome) {
-        return isMixture(plan.model()) ? mixture(plan.model(), plan.source() + ": model").mixture().sampling()
-                : config(plan, modelsHome).sampling();
+        if (isMixture(plan.model())) {
+            return mixture(plan.model(), plan.source() + ": model").mixture().sampling();
+        }
+        Path dir = folder(plan, modelsHome);
+        if (isStableDiffusion(dir)) {
+            try {
+                return SdModel.sampling(dir);
+            } catch (IllegalArgumentException e) {
+                throw new PlanException(plan.source() + ": model '" + plan.model() + "': " + e.getMessage());
+            }
+        }
+        return config(plan, modelsHome).sampling();
     }
 
     private static String stem(String file) {

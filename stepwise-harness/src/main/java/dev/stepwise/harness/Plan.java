@@ -29,11 +29,14 @@ import java.util.Objects;
  * @param parallel     cells run at once, 0 = one per core
  * @param checklist    the human-scoring checklist file (resolved against the plan file's folder), or null
  * @param source       where the plan came from, for messages ("plan.yaml", "command line")
+ * @param width        image width in pixels on a Stable Diffusion folder (a multiple of 8), or null for the family's
+ *                     native size; null on the other models, whose size is their own
+ * @param height       as width; one of the two given stands for both
  */
 public record Plan(String name, String model, List<SamplerSpec> samplers, List<SchedulerSpec> schedulers,
                    List<Integer> steps, List<Integer> nfe, List<Double> cfg, List<PromptSpec> prompts,
                    List<Long> seeds, int batch, ReferenceSpec reference, int dropSlowest, int parallel,
-                   Path checklist, String source) {
+                   Path checklist, String source, Integer width, Integer height) {
 
     /** Images the normalized time drops unless the plan says otherwise (the community experiment's 4). */
     public static final int DEFAULT_DROP_SLOWEST = 4;
@@ -57,6 +60,21 @@ public record Plan(String name, String model, List<SamplerSpec> samplers, List<S
         prompts = List.copyOf(prompts);
         seeds = List.copyOf(seeds);
         Objects.requireNonNull(source, "source");
+    }
+
+    /** A plan at the model's own image size. */
+    public Plan(String name, String model, List<SamplerSpec> samplers, List<SchedulerSpec> schedulers,
+                List<Integer> steps, List<Integer> nfe, List<Double> cfg, List<PromptSpec> prompts,
+                List<Long> seeds, int batch, ReferenceSpec reference, int dropSlowest, int parallel,
+                Path checklist, String source) {
+        this(name, model, samplers, schedulers, steps, nfe, cfg, prompts, seeds, batch, reference, dropSlowest, parallel,
+                checklist, source, null, null);
+    }
+
+    /** The same plan with another number of cells at once. */
+    public Plan withParallel(int cells) {
+        return new Plan(name, model, samplers, schedulers, steps, nfe, cfg, prompts, seeds, batch, reference, dropSlowest,
+                cells, checklist, source, width, height);
     }
 
     /** Whether the step axis is NFE budgets rather than step counts. */

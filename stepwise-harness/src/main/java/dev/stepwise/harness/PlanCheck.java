@@ -187,16 +187,33 @@ public final class PlanCheck {
 
     /** Resolves the model, checks every prompt and negative against it; returns its name and noise schedule. */
     private static NamedSampling model(Plan plan, Path modelsHome, Limits limits) {
+        boolean sd = !ModelSources.isMixture(plan.model())
+                && ModelSources.isStableDiffusion(ModelSources.folder(plan, modelsHome));
+        if (!sd && (plan.width() != null || plan.height() != null)) {
+            throw new PlanException(plan.source() + ": " + (plan.width() != null ? "width" : "height") + " applies to"
+                    + " Stable Diffusion folders; model '" + plan.model() + "' makes samples of its own fixed size");
+        }
         if (ModelSources.isMixture(plan.model())) {
             MixtureSource m = ModelSources.mixture(plan.model(), plan.source() + ": model");
             prompts(plan, m::parse);
             return new NamedSampling(m.name(), m.mixture().sampling());
         }
-        ModelConfig config = ModelSources.config(plan, modelsHome);
         if (plan.batch() > limits.imageBatch()) {
             throw new PlanException(plan.source() + ": batch = " + plan.batch() + " is too large for an image model;"
                     + " allowed: 1.." + limits.imageBatch() + " (" + limits.raise("batch", plan.batch()) + ")");
         }
+        if (sd) {
+            // Prompts are free text, encoded when the model opens; the size is checked here, before any session.
+            if (plan.width() != null) {
+                SdSource.checkSize(plan.source(), "width", plan.width());
+            }
+            if (plan.height() != null) {
+                SdSource.checkSize(plan.source(), "height", plan.height());
+            }
+            Path name = ModelSources.folder(plan, modelsHome).toAbsolutePath().normalize().getFileName();
+            return new NamedSampling(name == null ? plan.model() : name.toString(), ModelSources.sampling(plan, modelsHome));
+        }
+        ModelConfig config = ModelSources.config(plan, modelsHome);
         prompts(plan, (text, where) -> ImageSource.parse(config, text, where));
         return new NamedSampling(config.name(), config.sampling());
     }

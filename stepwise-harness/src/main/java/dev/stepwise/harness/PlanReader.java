@@ -53,7 +53,7 @@ import java.util.stream.Stream;
 public final class PlanReader {
     /** The plan's keys, in the order the format documents them. */
     public static final List<String> KEYS = List.of("name", "model", "samplers", "schedulers", "steps", "nfe", "cfg",
-            "prompts", "seeds", "batch", "reference", "drop_slowest", "parallel", "checklist");
+            "prompts", "seeds", "batch", "reference", "drop_slowest", "parallel", "checklist", "width", "height");
     private static final List<String> ENTRY_KEYS = List.of("name", "params", "label");
     /** A scheduler entry may also name the sampler labels it runs with (a list fitted to one sampler). */
     private static final List<String> SCHEDULER_KEYS = List.of("name", "params", "label", "samplers");
@@ -253,8 +253,11 @@ public final class PlanReader {
                     : Plan.DEFAULT_DROP_SLOWEST;
             int parallel = root.has("parallel") ? integer("parallel", root.get("parallel")) : 0;
             Path checklist = root.has("checklist") ? resolve(text("checklist", root.get("checklist"), false)) : null;
+            // The image size of a Stable Diffusion folder; checked against the model by PlanCheck.
+            Integer width = root.has("width") ? integer("width", root.get("width")) : null;
+            Integer height = root.has("height") ? integer("height", root.get("height")) : null;
             return new Plan(name, model, samplers, schedulers, steps, nfe, cfg, prompts, seeds, batch, reference,
-                    dropSlowest, parallel, checklist, source);
+                    dropSlowest, parallel, checklist, source, width, height);
         }
 
         /** The model as written, with a folder or spec path resolved against the plan's folder. */

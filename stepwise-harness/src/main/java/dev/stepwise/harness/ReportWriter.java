@@ -252,6 +252,9 @@ public final class ReportWriter {
             base.add(m);
         }
         o.put("exact_sample_baselines", base);
+        if (!s.metricsNote().isEmpty()) {
+            o.put("metrics_note", s.metricsNote());
+        }
         return o;
     }
 
@@ -351,6 +354,9 @@ public final class ReportWriter {
         List<Block> page = new ArrayList<>();
         page.add(new Heading(1, s.title()));
         page.add(new Para(whatRan(s, plan)));
+        if (!s.metricsNote().isEmpty()) {
+            page.add(new Para(s.metricsNote()));
+        }
         String reference = referenceNote(plan, reportDir);
         if (!reference.isEmpty()) {
             page.add(new Para(reference));

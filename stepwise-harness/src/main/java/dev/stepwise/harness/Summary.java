@@ -13,14 +13,22 @@ import java.util.List;
  * @param rows        in plan order (samplers, then schedulers, then step axis, then cfg)
  * @param convergence in plan order
  * @param baselines   analytic models: what exact samples of the target score, per prompt (empty otherwise)
+ * @param metricsNote which quality figures the model cannot have and why ({@link ModelSource#metricsNote}), or ""
  */
 public record Summary(String title, String model, int dropSlowest, List<Row> rows, List<Convergence> convergence,
-                      List<Baseline> baselines) {
+                      List<Baseline> baselines, String metricsNote) {
 
     public Summary {
         rows = List.copyOf(rows);
         convergence = List.copyOf(convergence);
         baselines = List.copyOf(baselines);
+        metricsNote = metricsNote == null ? "" : metricsNote;
+    }
+
+    /** A summary of a model that has every quality figure. */
+    public Summary(String title, String model, int dropSlowest, List<Row> rows, List<Convergence> convergence,
+                   List<Baseline> baselines) {
+        this(title, model, dropSlowest, rows, convergence, baselines, "");
     }
 
     /** A summary without baselines. */
@@ -30,7 +38,12 @@ public record Summary(String title, String model, int dropSlowest, List<Row> row
 
     /** This summary with the given baselines. */
     public Summary withBaselines(List<Baseline> b) {
-        return new Summary(title, model, dropSlowest, rows, convergence, b);
+        return new Summary(title, model, dropSlowest, rows, convergence, b, metricsNote);
+    }
+
+    /** This summary with the note on the quality figures its model cannot have. */
+    public Summary withMetricsNote(String note) {
+        return new Summary(title, model, dropSlowest, rows, convergence, baselines, note);
     }
 
     /**

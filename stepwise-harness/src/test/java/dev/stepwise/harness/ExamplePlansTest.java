@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The committed example plans in examples/compare read and check, and make the cells they promise. */
 class ExamplePlansTest {
@@ -33,9 +34,13 @@ class ExamplePlansTest {
         try (Stream<Path> s = Files.list(COMPARE)) {
             plans = s.filter(p -> !isChecklist(p)).sorted().toList();
         }
-        assertEquals(List.of("community.yaml", "fashion-convergence.yaml", "gmm-ring.yaml", "quick.yaml"),
+        assertEquals(List.of("community-sd.yaml", "community.yaml", "fashion-convergence.yaml", "gmm-ring.yaml",
+                        "quick.yaml"),
                 plans.stream().map(p -> p.getFileName().toString()).toList(), "the examples (update this list with them)");
         for (Path p : plans) {
+            if (p.getFileName().toString().equals("community-sd.yaml")) {
+                continue;   // a checkpoint the user supplies: theCommunityExperimentOnAStableDiffusionCheckpoint
+            }
             Plan plan = PlanReader.read(p);
             assertFalse(PlanCheck.check(plan, MODELS).isEmpty(), p.toString());
         }
@@ -59,10 +64,38 @@ class ExamplePlansTest {
         assertEquals(Samplers.names().size() * 2 * 4 * 8, cells.size(), "4 prompts x 8 seeds per sampler and step count");
     }
 
+    /**
+     * The SD version: the same axes at 512x512 and 20 steps, checked against a models folder where "sd15" is the
+     * tiny SD1 export (a real checkpoint reads the same way).
+     */
+    @Test
+    void theCommunityExperimentOnAStableDiffusionCheckpoint(@TempDir Path home) throws Exception {
+        Files.createSymbolicLink(home.resolve("sd15"), SdComparisonTest.sd1());
+        Plan plan = PlanReader.read(COMPARE.resolve("community-sd.yaml"));
+        assertEquals("sd15", plan.model());
+        assertEquals(512, plan.width());
+        assertEquals(512, plan.height());
+        assertEquals(Samplers.names(), plan.samplers().stream().map(Plan.SamplerSpec::name).toList(), "the whole catalogue");
+        assertEquals(List.of(Plan.SchedulerSpec.of("simple")), plan.schedulers());
+        assertEquals(List.of(20), plan.steps());
+        assertEquals(List.of(3.0), plan.cfg());
+        assertEquals(4, plan.prompts().size());
+        plan.prompts().forEach(p -> assertFalse(p.negative().isEmpty(), p + " has a negative prompt"));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), plan.seeds());
+        assertEquals(Plan.ReferenceSpec.DEFAULT, plan.reference());
+        assertEquals(COMPARE.resolve("community-sd-checklist.yaml"), plan.checklist());
+        assertEquals(Samplers.names().size() * 4 * 8, PlanCheck.check(plan, home).size(), "4 prompts x 8 seeds per sampler");
+        checklistMatches("community-sd.yaml");
+    }
+
     /** The checklist names each plan prompt once, by its exact text, with 3-5 yes/no criteria. */
     @Test
     void theCommunityChecklistMatchesItsPlan() throws IOException {
-        Plan plan = PlanReader.read(COMPARE.resolve("community.yaml"));
+        checklistMatches("community.yaml");
+    }
+
+    private static void checklistMatches(String planFile) throws IOException {
+        Plan plan = PlanReader.read(COMPARE.resolve(planFile));
         JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(plan.checklist().toFile());
         List<String> named = new ArrayList<>();
         Set<Integer> counts = new HashSet<>();

@@ -58,6 +58,15 @@ public final class SdModel implements AutoCloseable {
         return Files.isRegularFile(dir.resolve("model_index.json"));
     }
 
+    /**
+     * The folder's noise schedule as {@link #sampling()} gives it, read from {@code scheduler/scheduler_config.json}
+     * alone (no session): what a plan needs to turn NFE budgets into step counts before the model is opened.
+     */
+    public static ModelSampling sampling(Path dir) {
+        return CompatProfile.TimestepRule.NEAREST.apply(
+                SchedulerConfig.read(dir.resolve("scheduler").resolve("scheduler_config.json")).sampling());
+    }
+
     /** Reads the folder, opens its sessions and checks that the parts fit. */
     public static SdModel load(Path dir, OnnxOptions options) {
         if (!Files.isDirectory(dir)) {

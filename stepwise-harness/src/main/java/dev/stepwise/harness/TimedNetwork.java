@@ -1,4 +1,4 @@
-package dev.stepwise.cli;
+package dev.stepwise.harness;
 
 import dev.stepwise.core.model.Conditioning;
 import dev.stepwise.core.model.Network;
@@ -8,15 +8,15 @@ import java.util.List;
 /**
  * A network that counts what goes through it: calls, batch rows (cond and uncond rows alike) and the
  * wall time spent inside {@link Network#forward}, to report rows per run and the share of time spent
- * outside the network.
+ * outside the network. One per run: the counters are not synchronised.
  */
-final class TimedNetwork implements Network {
+public final class TimedNetwork implements Network {
     private final Network inner;
     private long calls;
     private long rows;
     private long nanos;
 
-    TimedNetwork(Network inner) {
+    public TimedNetwork(Network inner) {
         this.inner = inner;
     }
 
@@ -34,19 +34,19 @@ final class TimedNetwork implements Network {
         return inner.maxBatch();
     }
 
-    long calls() {
+    public long calls() {
         return calls;
     }
 
-    long rows() {
+    public long rows() {
         return rows;
     }
 
-    long nanos() {
+    public long nanos() {
         return nanos;
     }
 
-    void reset() {
+    public void reset() {
         calls = 0;
         rows = 0;
         nanos = 0;
