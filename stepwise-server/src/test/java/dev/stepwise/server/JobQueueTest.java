@@ -234,9 +234,11 @@ class JobQueueTest {
             image = http.get("/api/jobs/" + done + "/images/1").body();
             killed = http.post("/api/jobs", LONG).json().get("id").asText();
             waitRunning(http, killed);
+            // A compare run waits in the same queue, between two jobs.
             waiting = List.of(http.post("/api/jobs", String.format(SHORT, 2)).json().get("id").asText(),
+                    http.post("/api/compare", "{\"plan\": " + CompareApiTest.plan("1", 3) + "}").json().get("id").asText(),
                     http.post("/api/jobs", String.format(SHORT, 3)).json().get("id").asText());
-            assertEquals(waiting, Http.JSON.convertValue(http.get("/api/queue").json().get("waiting"), List.class));
+            assertEquals(waiting, ids(http.get("/api/queue").json().get("waiting")));
         } finally {
             first.destroyForcibly();   // SIGKILL: no shutdown hook, no flush
             first.waitFor();
@@ -251,10 +253,14 @@ class JobQueueTest {
             assertEquals("failed", failed.get("state").asText(), failed.toString());
             assertEquals("the server stopped while this job ran; submit it again", failed.get("error").asText());
             assertEquals("failed at restart", failed.get("note").asText());
+            Instant previous = Instant.EPOCH;
             for (String id : waiting) {
-                JsonNode j = NativeApiTest.waitFor(http, id);
+                JsonNode j = id.equals(waiting.get(1)) ? CompareApiTest.await(http, id) : NativeApiTest.waitFor(http, id);
                 assertEquals("done", j.get("state").asText(), j.toString());
                 assertEquals("queued again at restart", j.get("note").asText());
+                // Each ran after the one before it: the order survives the kill.
+                assertTrue(!Instant.parse(j.get("started").asText()).isBefore(previous), j.toString());
+                previous = Instant.parse(j.get("finished").asText());
             }
             // Nothing half-written: no temporary file left in the outputs.
             try (Stream<Path> files = Files.walk(data.resolve("outputs"))) {
