@@ -118,15 +118,10 @@ public final class Generation {
         SamplerInfo info;
         try {
             info = Samplers.get(s.sampler());
-            info.options(s.samplerParameters());
         } catch (IllegalArgumentException e) {
             throw new SettingException("sampler", e.getMessage());
         }
-        try {
-            s.scheduler().options(s.schedulerParameters());
-        } catch (IllegalArgumentException e) {
-            throw new SettingException("scheduler", e.getMessage());
-        }
+        checkParameters(info, s.samplerParameters(), s.scheduler(), s.schedulerParameters());
         Path dir;
         try {
             dir = ModelFolders.resolve(s.model(), models, "model");
@@ -170,6 +165,21 @@ public final class Generation {
      */
     public static Output run(Prepared p, Model model, StepListener listener) {
         return run(p, model, listener, null, 1);
+    }
+
+    /** The sampler's and the scheduler's parameters against what each allows, as a setting error naming which. */
+    public static void checkParameters(SamplerInfo sampler, Map<String, ?> samplerParameters,
+                                       ScheduleNames.Entry scheduler, Map<String, ?> schedulerParameters) {
+        try {
+            sampler.options(samplerParameters);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("sampler", e.getMessage());
+        }
+        try {
+            scheduler.options(schedulerParameters);
+        } catch (IllegalArgumentException e) {
+            throw new SettingException("scheduler", e.getMessage());
+        }
     }
 
     /** Refuses a denoising strength outside (0, 1]. */

@@ -127,16 +127,7 @@ public final class SdGeneration {
         if (s.init() != null) {
             Generation.checkDenoise(s.denoise());
         }
-        try {
-            s.sampler().options(s.samplerParameters());
-        } catch (IllegalArgumentException e) {
-            throw new SettingException("sampler", e.getMessage());
-        }
-        try {
-            s.scheduler().options(s.schedulerParameters());
-        } catch (IllegalArgumentException e) {
-            throw new SettingException("scheduler", e.getMessage());
-        }
+        Generation.checkParameters(s.sampler(), s.samplerParameters(), s.scheduler(), s.schedulerParameters());
         checkSize(s.width(), "width");
         checkSize(s.height(), "height");
         checkSchedule(s, model, sampling);
